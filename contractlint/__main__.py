@@ -1,0 +1,3 @@
+from contractlint.cli import main
+
+main()

@@ -1,0 +1,177 @@
+"""The command line: ``check``, ``rule``, ``rules`` and ``--version``.
+
+Exit status: 0 no diagnostics, 1 diagnostics, 2 usage error, invalid
+configuration or internal error (click's own usage errors exit 2 as well).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from contractlint import __version__
+
+EXIT_CLEAN, EXIT_DIAGNOSTICS, EXIT_ERROR = 0, 1, 2
+
+
+class CodesParam(click.ParamType):
+    """A comma-separated list of rule codes or prefixes."""
+
+    name = "codes"
+
+    def convert(self, value, param, ctx):  # noqa: ANN001 - click's signature
+        from contractlint.config import parse_codes
+
+        return value if isinstance(value, tuple) else parse_codes(value)
+
+
+CODES = CodesParam()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", "-V", prog_name="contractlint", message="%(prog)s %(version)s")
+def main() -> None:
+    """Lint Kestra flows and the Python modules they call against the pipeline contracts."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]),
+              envvar="CONTRACTLINT_FORMAT", help="Output format (default: text).")
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path),
+              envvar="CONTRACTLINT_OUTPUT_FILE", help="Write the report to this file instead of stdout.")
+@click.option("--select", type=CODES, envvar="CONTRACTLINT_SELECT",
+              help="Rule codes or prefixes to enable, replacing the configured set (comma-separated).")
+@click.option("--extend-select", type=CODES, envvar="CONTRACTLINT_EXTEND_SELECT",
+              help="Rule codes or prefixes to enable on top of the configured set.")
+@click.option("--ignore", type=CODES, envvar="CONTRACTLINT_IGNORE",
+              help="Rule codes or prefixes to disable (the longest matching prefix wins).")
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), envvar="CONTRACTLINT_CONFIG",
+              help="Config file (pyproject.toml or .contractlint.toml) instead of the nearest one.")
+@click.option("--fix", is_flag=True, default=None, envvar="CONTRACTLINT_FIX", help="Apply safe fixes.")
+@click.option("--unsafe-fixes", is_flag=True, default=None, envvar="CONTRACTLINT_UNSAFE_FIXES",
+              help="Also apply (with --fix) or show unsafe fixes.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
+@click.option("--stdin-filename", help="Lint standard input as the file of this name.")
+@click.option("--force-exclude", is_flag=True, default=None, envvar="CONTRACTLINT_FORCE_EXCLUDE",
+              help="Apply exclude patterns to files named on the command line too (for pre-commit).")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Report only diagnostics not recorded in this baseline file.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Record the current diagnostics in this baseline file.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are diagnostics.")
+@click.option("--statistics", is_flag=True, help="Show a count per rule instead of each diagnostic.")
+@click.option("--show-source/--no-show-source", default=None, envvar="CONTRACTLINT_SHOW_SOURCE",
+              help="Show the offending source lines (default: on a terminal).")
+@click.option("-q", "--quiet", is_flag=True, help="Print diagnostics only: no summary line.")
+@click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set).")
+def check(paths: tuple[str, ...], output_format: str | None, output_file: Path | None, select, extend_select,
+          ignore, config: Path | None, fix: bool | None, unsafe_fixes: bool | None, diff: bool,
+          stdin_filename: str | None, force_exclude: bool | None, baseline: Path | None,
+          write_baseline: Path | None, exit_zero: bool, statistics: bool, show_source: bool | None,
+          quiet: bool, no_color: bool) -> None:
+    """Lint flows and Python modules under PATHS (default: the current directory)."""
+    from contractlint.config import CommandLine, ConfigError, resolve_settings
+    from contractlint.reporters import ReportOptions, render
+    from contractlint.runner import CheckRequest, print_internal_errors, run_check
+
+    stdin_data = None
+    if stdin_filename is not None or paths == ("-",):
+        if paths not in ((), ("-",)):
+            _fail("--stdin-filename lints standard input; do not also name paths")
+        stdin_data = sys.stdin.buffer.read()
+    elif stdin_filename is None and "-" in paths:
+        _fail("'-' (standard input) cannot be mixed with other paths")
+    try:
+        settings = resolve_settings(
+            CommandLine(
+                config=config,
+                select=select,
+                extend_select=extend_select or (),
+                ignore=ignore or (),
+                output_format=output_format,
+                show_source=show_source,
+                force_exclude=force_exclude,
+                unsafe_fixes=unsafe_fixes,
+            ),
+            Path.cwd(),
+        )
+        request = CheckRequest(
+            paths=paths or (".",),
+            fix=bool(fix),
+            diff=diff,
+            stdin_filename=stdin_filename,
+            stdin_data=stdin_data,
+            baseline=baseline,
+            write_baseline=write_baseline,
+        )
+        run = run_check(request, settings)
+    except ConfigError as error:
+        _fail(str(error))
+
+    to_terminal = output_file is None and sys.stdout.isatty()
+    color = to_terminal and not no_color and "NO_COLOR" not in os.environ
+    show = settings.show_source if settings.show_source is not None else to_terminal
+    options = ReportOptions(color=color, show_source=show, statistics=statistics, unsafe_fixes=settings.unsafe_fixes)
+    if diff:
+        output = run.diff
+    elif statistics and settings.output_format == "text":
+        from contractlint.reporters.statistics import render_statistics
+
+        output = render_statistics(run.report, options)
+    else:
+        output = render(settings.output_format, run.report, options)
+        if quiet and settings.output_format == "text":
+            output = "".join(line + "\n" for line in output.splitlines() if _is_diagnostic_line(line, run))
+    if run.stdin_output is not None and not diff:
+        sys.stdout.buffer.write(run.stdin_output)
+        sys.stdout.flush()
+        output_stream = sys.stderr  # the fixed source owns stdout, as with ruff
+    else:
+        output_stream = sys.stdout
+    if output_file is not None:
+        output_file.write_text(output, encoding="utf-8")
+    else:
+        output_stream.write(output)
+    for warning in run.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    print_internal_errors(run)
+    if run.internal_errors:
+        sys.exit(EXIT_ERROR)
+    if exit_zero:
+        sys.exit(EXIT_CLEAN)
+    sys.exit(EXIT_DIAGNOSTICS if run.report.diagnostics else EXIT_CLEAN)
+
+
+def _is_diagnostic_line(line: str, run) -> bool:  # noqa: ANN001
+    return any(line.startswith(f"{d.path}:{d.span.line}:{d.span.column}: ") for d in run.report.diagnostics)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@main.command("rule")
+@click.argument("code_or_name")
+def rule_command(code_or_name: str) -> None:
+    """Explain one rule: what it does, why, a bad and a good example, options and fix."""
+    from contractlint.docs import rule_text
+    from contractlint.rules import rule_by_code_or_name
+
+    rule = rule_by_code_or_name(code_or_name)
+    if rule is None:
+        _fail(f"no rule {code_or_name!r}; `contractlint rules` lists them")
+    click.echo(rule_text(rule), nl=False)
+
+
+@main.command("rules")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text")
+def rules_command(output_format: str) -> None:
+    """List every rule."""
+    from contractlint.docs import rules_listing
+
+    click.echo(rules_listing(output_format), nl=False)

@@ -1,0 +1,54 @@
+"""What every stage after the rules speaks: spans, fixes and diagnostics.
+
+Positions are 1-based lines and columns counted in Unicode code points, with an
+exclusive end column (as SARIF), in the coordinates of the file the user edits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the characters ``start:end`` of the decoded file text with ``content``."""
+
+    start: int
+    end: int
+    content: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Fix:
+    applicability: str  # "safe" or "unsafe"
+    description: str
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    name: str
+    message: str
+    path: str  # as shown to the user: relative to the working directory, "/" separators
+    span: Span
+    flow: str | None = None  # "namespace.id" for flows, None for Python modules
+    task: str | None = None
+    fix: Fix | None = None
+    severity: str = "error"
+    # The text the finding is about, for baseline and SARIF fingerprints (never a secret:
+    # rules that report secrets put a redacted excerpt here).
+    fingerprint_text: str = field(default="", compare=False)
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.path, self.span.line, self.span.column, self.code, self.message)

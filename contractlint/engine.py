@@ -1,0 +1,123 @@
+"""The engine: one file's bytes in, its diagnostics out.
+
+Each file is decoded once and parsed once (YAML node graph, libcst module per piece
+of Python); every enabled rule reads the same parse. ``lint_bytes`` depends only on
+the bytes, the path and the settings (plus, for CL203, the project modules it
+reads), so files can be linted in any order, in parallel, or from a cache.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from contractlint.config import Settings
+from contractlint.diagnostics import Diagnostic, Span
+from contractlint.project import Project
+from contractlint.rules import Rule, RuleContext, all_rules
+from contractlint.source import SourceFile, UndecodableFile
+
+PYTHON_SUFFIXES = (".py",)
+YAML_SUFFIXES = (".yml", ".yaml")
+
+
+@dataclass
+class FileResult:
+    path: str  # display path
+    kind: str  # "flow", "module", "yaml" (not a flow), "unreadable"
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    source: SourceFile | None = None
+    # YAML or Python that did not parse, counted whatever rules are selected: a fix
+    # must never add one.
+    parse_errors: int = 0
+
+
+class Linter:
+    def __init__(self, settings: Settings, project: Project) -> None:
+        self.settings = settings
+        self.project = project
+        self.rules: list[Rule] = [rule() for rule in all_rules() if rule.code in settings.enabled]
+        self.contexts = {
+            rule.code: RuleContext(options=settings.rule_options[rule.code], project=project) for rule in self.rules
+        }
+        self.flow_rules = [rule for rule in self.rules if rule.checks_flows()]
+        self.module_rules = [r for r in self.rules if r.checks_python() and "module" in r.python_scope]
+        self.inline_rules = [r for r in self.rules if r.checks_python() and "inline" in r.python_scope]
+
+    # -- entry points --------------------------------------------------------------
+
+    def lint_bytes(self, path: str, data: bytes) -> FileResult:
+        from contractlint.rules.files import unreadable_file
+
+        try:
+            source = SourceFile.from_bytes(path, data)
+        except UndecodableFile as error:
+            found = [unreadable_file(path, str(error), Span(error.line, error.column, error.line, error.column + 1))]
+            return FileResult(path, "unreadable", self._finish(path, found, None))
+        suffix = PurePosixPath(path).suffix.lower()
+        if suffix in PYTHON_SUFFIXES:
+            kind, found = "module", self._lint_module(source)
+        elif suffix in YAML_SUFFIXES:
+            kind, found = self._lint_yaml(source)
+        else:
+            raise ValueError(f"not a Python or YAML file: {path}")
+        parse_errors = sum(1 for d in found if d.code == "CL003" or (d.code == "CL001" and d.task is None and d.flow is None))
+        return FileResult(path, kind, self._finish(path, found, source), source, parse_errors)
+
+    def unreadable(self, path: str, reason: str) -> FileResult:
+        from contractlint.rules.files import unreadable_file
+
+        found = [unreadable_file(path, reason, Span(1, 1, 1, 1))]
+        return FileResult(path, "unreadable", self._finish(path, found, None))
+
+    # -- per kind -------------------------------------------------------------------
+
+    def _lint_module(self, source: SourceFile) -> list[Diagnostic]:
+        from contractlint.python.code import module_code
+
+        return self._lint_code(module_code(source), self.module_rules)
+
+    def _lint_code(self, code, rules: list[Rule]) -> list[Diagnostic]:
+        from contractlint.python.code import PythonSyntaxError
+        from contractlint.rules.files import python_syntax_error
+
+        try:
+            code.module  # noqa: B018 - parse once, here, before any rule runs
+        except PythonSyntaxError as error:
+            return [python_syntax_error(code, error)]
+        found: list[Diagnostic] = []
+        for rule in rules:
+            found.extend(rule.check_python(code, self.contexts[rule.code]))
+        return found
+
+    def _lint_yaml(self, source: SourceFile) -> tuple[str, list[Diagnostic]]:
+        from contractlint.flow import yaml_nodes as yn
+        from contractlint.flow.model import build_flow, is_flow_root
+        from contractlint.python.inline import inline_python
+        from contractlint.rules.files import duplicate_key, yaml_syntax_error
+
+        try:
+            documents = yn.compose_documents(source)
+        except yn.YamlError as error:
+            return "yaml", [yaml_syntax_error(source, error)]
+        if len(documents) != 1 or not is_flow_root(documents[0]):
+            return "yaml", []  # CI workflows, compose files, server config: not ours
+        root = documents[0]
+        flow = build_flow(source, root)
+        found = [duplicate_key(flow, duplicate) for duplicate in yn.duplicate_keys(root)]
+        for rule in self.flow_rules:
+            found.extend(rule.check_flow(flow, self.contexts[rule.code]))
+        # Inline code is parsed even when no rule reads it: a fix must not break it.
+        for code in inline_python(flow):
+            found.extend(self._lint_code(code, self.inline_rules))
+        return "flow", found
+
+    # -- selection and suppression ----------------------------------------------------
+
+    def _finish(self, path: str, found: list[Diagnostic], source: SourceFile | None) -> list[Diagnostic]:
+        from contractlint.suppressions import apply_suppressions
+
+        enabled = self.settings.enabled
+        kept = [d for d in found if d.code in enabled]
+        kept = apply_suppressions(kept, path, source, self.settings)
+        return sorted(set(kept), key=lambda d: d.sort_key)

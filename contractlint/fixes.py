@@ -1,0 +1,83 @@
+"""Applying fixes: character edits of the file the user owns, nothing else.
+
+A fix is a set of edits of the decoded file text. Non-overlapping fixes are applied
+together; the file is linted again and the next round applies what the previous one
+had to leave out (overlaps), until nothing changes. A round whose result no longer
+parses is thrown away. The file is written once, atomically, at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from contractlint.diagnostics import Diagnostic, Edit
+
+MAX_ROUNDS = 10
+
+
+@dataclass
+class FixOutcome:
+    text: str  # the final text (unchanged when nothing applied)
+    applied: int  # number of fixes applied
+    refused: list[Diagnostic]  # fixes thrown away because the result did not parse
+
+
+def applicable(diagnostic: Diagnostic, unsafe_fixes: bool) -> bool:
+    fix = diagnostic.fix
+    return fix is not None and bool(fix.edits) and (fix.applicability == "safe" or unsafe_fixes)
+
+
+def apply_edits(text: str, edits: list[Edit]) -> str:
+    """Apply non-overlapping edits (offsets in ``text``)."""
+    result: list[str] = []
+    position = 0
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+        if edit.start < position:
+            raise ValueError(f"overlapping edits at offset {edit.start}")
+        result.append(text[position : edit.start])
+        result.append(edit.content)
+        position = edit.end
+    result.append(text[position:])
+    return "".join(result)
+
+
+def select_fixes(diagnostics: list[Diagnostic], unsafe_fixes: bool) -> list[Diagnostic]:
+    """Fixes that can go together in one round: the first of overlapping ones wins."""
+    chosen: list[Diagnostic] = []
+    taken: list[tuple[int, int]] = []
+    seen_fixes = set()
+    for diagnostic in sorted(diagnostics, key=lambda d: d.sort_key):
+        if not applicable(diagnostic, unsafe_fixes) or diagnostic.fix in seen_fixes:
+            continue
+        ranges = [(edit.start, edit.end) for edit in diagnostic.fix.edits]
+        if any(_overlaps(r, t) for r in ranges for t in taken):
+            continue
+        seen_fixes.add(diagnostic.fix)
+        chosen.append(diagnostic)
+        taken.extend(ranges)
+    return chosen
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    # Touching insertions at the same point would be applied in an arbitrary order.
+    return a[0] < b[1] and b[0] < a[1] or a[0] == b[0]
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` in one step, keeping its permissions: the file
+    is either the old one or the new one, never half written."""
+    mode = path.stat().st_mode
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".contractlint", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode & 0o7777)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

@@ -1,0 +1,278 @@
+"""YAML loaded as a node graph with the position of every node.
+
+We use ruamel.yaml's composer, not its constructor: composed nodes carry start and
+end marks (line, column, character index) and an alias is the *same* node object
+as its anchor, so an alias bomb costs nothing until something expands it — and
+nothing here does (``to_data`` shares objects and bounds the expanded size).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from contractlint.diagnostics import Span
+from contractlint.source import SourceFile
+
+MAP_TAG = "tag:yaml.org,2002:map"
+SEQ_TAG = "tag:yaml.org,2002:seq"
+# Expanding aliases beyond this many nodes is an alias bomb, not a flow.
+MAX_EXPANDED_NODES = 200_000
+# ruamel's composer recurses once per nesting level (several Python frames each);
+# flows nest a dozen levels, so this only stops documents built to crash parsers.
+MAX_NESTING = 400
+
+
+class YamlError(Exception):
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True)
+class DuplicateKey:
+    key: str
+    node: Any  # the second (winning) key node
+    first_line: int
+
+
+def compose_documents(source: SourceFile) -> list[Any]:
+    """Every document of the file as a root node; ``YamlError`` if it does not parse."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    depth = _max_flow_depth(source.text)
+    if depth > MAX_NESTING:
+        raise YamlError(f"document is nested {depth} levels deep (limit {MAX_NESTING})", 1, 1)
+    loader = YAML(typ="safe", pure=True)
+    limit = sys.getrecursionlimit()
+    try:
+        sys.setrecursionlimit(max(limit, 10_000))
+        return [node for node in loader.compose_all(source.text) if node is not None]
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        message = _clean_message(error.problem or error.context or "invalid YAML")
+        if mark is None:
+            raise YamlError(message, 1, 1) from error
+        raise YamlError(message, mark.line + 1, mark.column + 1) from error
+    except YAMLError as error:
+        raise YamlError(_clean_message(str(error)), 1, 1) from error
+    except RecursionError as error:
+        raise YamlError("document is nested too deeply to load", 1, 1) from error
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _clean_message(message: str) -> str:
+    return " ".join(message.split())
+
+
+def _max_flow_depth(text: str) -> int:
+    """Rough nesting depth of flow collections and indentation, cheap enough to run first."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    # Block nesting needs at least one column of indentation per level.
+    longest_indent = max((len(line) - len(line.lstrip(" ")) for line in text.split("\n")), default=0)
+    return max(deepest, longest_indent // 3)
+
+
+# -- node access -----------------------------------------------------------------
+
+
+def tag_of(node: Any) -> str:
+    tag = node.tag
+    return str(getattr(tag, "value", tag))
+
+
+def is_mapping(node: Any) -> bool:
+    return node is not None and node.id == "mapping"
+
+
+def is_sequence(node: Any) -> bool:
+    return node is not None and node.id == "sequence"
+
+
+def is_scalar(node: Any) -> bool:
+    return node is not None and node.id == "scalar"
+
+
+def is_string(node: Any) -> bool:
+    return is_scalar(node) and tag_of(node) == "tag:yaml.org,2002:str"
+
+
+def string_value(node: Any) -> str | None:
+    """The scalar's text if it is a string, else None."""
+    return node.value if is_string(node) else None
+
+
+def scalar_text(node: Any) -> str | None:
+    """The scalar's text whatever its resolved type (``1`` → "1"), None for collections."""
+    return node.value if is_scalar(node) else None
+
+
+def items(node: Any) -> list[tuple[Any, Any]]:
+    """Key/value node pairs of a mapping; empty for anything else."""
+    return node.value if is_mapping(node) else []
+
+
+def elements(node: Any) -> list[Any]:
+    return node.value if is_sequence(node) else []
+
+
+def get(node: Any, key: str) -> tuple[Any, Any] | None:
+    """The (key node, value node) for ``key``; the last one wins, as in Kestra's parser."""
+    found = None
+    for key_node, value_node in items(node):
+        if is_scalar(key_node) and key_node.value == key:
+            found = (key_node, value_node)
+    return found
+
+
+def get_value(node: Any, key: str) -> Any:
+    pair = get(node, key)
+    return pair[1] if pair else None
+
+
+def get_string(node: Any, key: str) -> str | None:
+    return string_value(get_value(node, key))
+
+
+def duplicate_keys(root: Any) -> Iterator[DuplicateKey]:
+    """Repeated keys in any mapping (each node visited once, aliases included)."""
+    for node in walk(root):
+        if not is_mapping(node):
+            continue
+        seen: dict[str, int] = {}
+        for key_node, _ in node.value:
+            if not is_scalar(key_node) or key_node.value == "<<":
+                continue
+            if key_node.value in seen:
+                yield DuplicateKey(key_node.value, key_node, seen[key_node.value])
+            seen.setdefault(key_node.value, key_node.start_mark.line + 1)
+
+
+def walk(root: Any) -> Iterator[Any]:
+    """Every node once, depth first in document order, without recursion."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        if is_mapping(node):
+            for key_node, value_node in reversed(node.value):
+                stack.append(value_node)
+                stack.append(key_node)
+        elif is_sequence(node):
+            stack.extend(reversed(node.value))
+
+
+# -- positions -------------------------------------------------------------------
+
+
+def start_offset(node: Any) -> int:
+    return node.start_mark.index
+
+
+def end_offset(source: SourceFile, node: Any) -> int:
+    """End of the node's own text: block collections and block scalars stop at their
+    last non-blank character rather than at the start of the next line."""
+    end = node.end_mark.index
+    if is_scalar(node) and node.style not in ("|", ">"):
+        return end
+    start = node.start_mark.index
+    text = source.text
+    while end > start and text[end - 1] in " \t\r\n":
+        end -= 1
+    return end
+
+
+def node_span(source: SourceFile, node: Any) -> Span:
+    return source.span(start_offset(node), end_offset(source, node))
+
+
+def first_line_span(source: SourceFile, node: Any) -> Span:
+    """The node's span cut at the end of its first line (for big collections)."""
+    start = start_offset(node)
+    end = end_offset(source, node)
+    newline = source.text.find("\n", start, end)
+    if newline != -1:
+        end = newline - 1 if newline > start and source.text[newline - 1] == "\r" else newline
+    return source.span(start, max(end, start + 1) if end <= start else end)
+
+
+# -- plain data ------------------------------------------------------------------
+
+
+class ExpansionTooLarge(Exception):
+    pass
+
+
+def to_data(root: Any) -> Any:
+    """Plain Python data (dict/list/str/int/float/bool/None) for schema validation.
+
+    Aliased nodes become shared objects; the size the data would have if every alias
+    were expanded is bounded by MAX_EXPANDED_NODES, so validation cannot blow up.
+    """
+    sizes: dict[int, int] = {}
+    order = list(walk(root))
+    for node in reversed(order):  # children before parents
+        size = 1
+        if is_mapping(node):
+            size += sum(sizes.get(id(k), 1) + sizes.get(id(v), 1) for k, v in node.value)
+        elif is_sequence(node):
+            size += sum(sizes.get(id(child), 1) for child in node.value)
+        sizes[id(node)] = size
+        if size > MAX_EXPANDED_NODES:
+            raise ExpansionTooLarge(f"aliases expand to more than {MAX_EXPANDED_NODES} nodes")
+    built: dict[int, Any] = {}
+    for node in reversed(order):
+        if is_mapping(node):
+            built[id(node)] = {_key(built, k): built.get(id(v)) for k, v in node.value}
+        elif is_sequence(node):
+            built[id(node)] = [built.get(id(child)) for child in node.value]
+        else:
+            built[id(node)] = _scalar(node)
+    return built[id(root)]
+
+
+def _key(built: dict[int, Any], key_node: Any) -> str:
+    value = built.get(id(key_node))
+    return value if isinstance(value, str) else str(key_node.value if is_scalar(key_node) else value)
+
+
+def _scalar(node: Any) -> Any:
+    tag = tag_of(node)
+    text = node.value
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    if tag == "tag:yaml.org,2002:bool":
+        return text.lower() in ("true", "yes", "on", "y")
+    if tag == "tag:yaml.org,2002:int":
+        cleaned = text.replace("_", "")
+        try:
+            if cleaned.lower().startswith(("0x", "-0x", "+0x")):
+                return int(cleaned, 16)
+            if cleaned.lower().startswith(("0o", "-0o", "+0o")):
+                return int(cleaned, 8)
+            return int(cleaned)
+        except ValueError:
+            return text
+    if tag == "tag:yaml.org,2002:float":
+        try:
+            return float(text.replace("_", ""))
+        except ValueError:
+            # .inf / .nan spellings: a number all the same, its value does not matter here.
+            return 0.0
+    return text

@@ -1,0 +1,289 @@
+"""Python code as rules see it: a module file or an inline script inside a flow.
+
+A ``PythonCode`` holds the (Pebble-masked) text that is parsed, the libcst parse
+shared by every rule, and the map from positions in that text back to the file
+the user edits. For a literal block scalar (``script: |``) the map is exact: code
+line N is file line ``first_line + N - 1`` shifted right by the block's
+indentation. Other scalar styles cannot be mapped exactly; their findings point
+at the ``script`` key and name the script line in the message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from contractlint.diagnostics import Edit, Span
+from contractlint.python.pebble import PebbleSpan, find_pebble, mask
+from contractlint.source import SourceFile
+
+if TYPE_CHECKING:
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper
+
+    from contractlint.flow.model import Flow, Task
+
+# Deeper bracket nesting than this is a parser-crashing input, not code (CPython
+# itself stops at 200 levels).
+MAX_BRACKET_DEPTH = 200
+
+
+class PythonSyntaxError(Exception):
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line  # 1-based, in code coordinates
+        self.column = column  # 1-based
+
+
+@dataclass(frozen=True)
+class CodeMap:
+    """Where code coordinates sit in the file. ``exact`` False: only ``anchor`` is known."""
+
+    first_line: int  # file line of code line 1
+    indent: int  # columns of block indentation removed from every code line
+    exact: bool
+    anchor: Span  # the key (`script:`) or, for modules, the file start
+
+    def position(self, line: int, column: int) -> tuple[int, int]:
+        return self.first_line + line - 1, self.indent + column
+
+
+@dataclass(eq=False)
+class PythonCode:
+    file: SourceFile
+    raw: str  # the code as written (Pebble not yet masked)
+    text: str  # what is parsed: Pebble masked, same length and line structure as ``raw``
+    code_map: CodeMap
+    pebble: list[PebbleSpan]
+    label: str  # "script", "inputFiles.main.py", or the module path
+    flow: Flow | None = None
+    task: Task | None = None
+    key_node: Any = None  # YAML key node of an inline script
+    value_node: Any = None  # YAML value node of an inline script
+    _module: Any = field(default=None, repr=False)
+    _wrapper: Any = field(default=None, repr=False)
+    _line_starts: list[int] | None = field(default=None, repr=False)
+
+    @property
+    def is_inline(self) -> bool:
+        return self.task is not None
+
+    # -- parsing (once, shared by every rule) ------------------------------------
+
+    @property
+    def module(self) -> cst.Module:
+        """The libcst module; raises ``PythonSyntaxError`` if the code does not parse."""
+        if self._module is None:
+            self._module = _parse(self.text)
+        return self._module
+
+    @property
+    def wrapper(self) -> MetadataWrapper:
+        """One metadata wrapper per code, so resolved metadata (positions, scopes,
+        qualified names) is computed once and shared by every rule."""
+        if self._wrapper is None:
+            from libcst.metadata import MetadataWrapper
+
+            self._wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+        return self._wrapper
+
+    def resolve(self, provider: Any) -> Any:
+        """The whole mapping node → metadata of ``provider`` (values may be lazy:
+        prefer ``metadata``)."""
+        return self.wrapper.resolve(provider)
+
+    def metadata(self, provider: Any, node: cst.CSTNode, default: Any = None) -> Any:
+        """``provider``'s metadata for ``node``, as a visitor's ``get_metadata`` gives it."""
+        from libcst.metadata.base_provider import LazyValue
+
+        value = self.resolve(provider).get(node, default)
+        return value() if isinstance(value, LazyValue) else value
+
+    # -- positions ---------------------------------------------------------------
+
+    @property
+    def line_starts(self) -> list[int]:
+        if self._line_starts is None:
+            starts = [0]
+            index = self.text.find("\n")
+            while index != -1:
+                starts.append(index + 1)
+                index = self.text.find("\n", index + 1)
+            self._line_starts = starts
+        return self._line_starts
+
+    def code_position(self, offset: int) -> tuple[int, int]:
+        """1-based line and column in code coordinates of a character offset in ``text``."""
+        from bisect import bisect_right
+
+        index = bisect_right(self.line_starts, offset) - 1
+        return index + 1, offset - self.line_starts[index] + 1
+
+    def code_offset(self, line: int, column: int) -> int:
+        return self.line_starts[line - 1] + column - 1
+
+    def file_span(self, line: int, column: int, end_line: int, end_column: int) -> Span:
+        """A span in code coordinates (1-based, end exclusive) mapped to the file."""
+        if not self.code_map.exact:
+            return self.code_map.anchor
+        start = self.code_map.position(line, column)
+        end = self.code_map.position(end_line, end_column)
+        return Span(start[0], start[1], end[0], end[1])
+
+    def node_span(self, node: cst.CSTNode) -> Span:
+        from libcst.metadata import PositionProvider
+
+        code_range = self.metadata(PositionProvider, node)
+        return self.file_span(
+            code_range.start.line, code_range.start.column + 1, code_range.end.line, code_range.end.column + 1
+        )
+
+    def node_offsets(self, node: cst.CSTNode) -> tuple[int, int]:
+        """Start and end character offsets of ``node`` in ``text``."""
+        from libcst.metadata import PositionProvider
+
+        code_range = self.metadata(PositionProvider, node)
+        return (
+            self.code_offset(code_range.start.line, code_range.start.column + 1),
+            self.code_offset(code_range.end.line, code_range.end.column + 1),
+        )
+
+    def message_suffix(self, line: int) -> str:
+        """Where a finding is when the span cannot say it (non-literal script scalars)."""
+        return "" if self.code_map.exact else f" ({self.label} line {line})"
+
+    def file_edit(self, start: int, end: int, content: str) -> Edit | None:
+        """An edit of ``text[start:end]`` as an edit of the file, or None when the code
+        cannot be edited in place (a non-literal scalar, or Pebble inside the span)."""
+        if not self.code_map.exact:
+            return None
+        if any(p.start < end and start < p.end for p in self.pebble):
+            return None
+        start_line, start_column = self.code_position(start)
+        end_line, end_column = self.code_position(end)
+        span = self.file_span(start_line, start_column, end_line, end_column)
+        if self.code_map.indent and "\n" in content:
+            newline = "\r\n" if self.file.text.find("\r\n") != -1 else "\n"
+            content = content.replace("\n", newline + " " * self.code_map.indent)
+        return Edit(
+            start=self.file.offset(span.line, span.column),
+            end=self.file.offset(span.end_line, span.end_column),
+            content=content,
+            span=span,
+        )
+
+
+def _parse(text: str) -> cst.Module:
+    import libcst as cst
+
+    depth = _bracket_depth(text)
+    if depth > MAX_BRACKET_DEPTH:
+        raise PythonSyntaxError(f"brackets nested {depth} levels deep (limit {MAX_BRACKET_DEPTH})", 1, 1)
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        raise _syntax_error(text, error) from error
+    except RecursionError as error:
+        raise PythonSyntaxError("code is nested too deeply to parse", 1, 1) from error
+
+
+def _syntax_error(text: str, error: Exception) -> PythonSyntaxError:
+    """CPython's parser words errors better and places them exactly (libcst's native
+    parser often points past the problem); ask it — it only parses, nothing runs."""
+    import ast
+
+    try:
+        ast.parse(text)
+    except SyntaxError as cpython:
+        return PythonSyntaxError(cpython.msg, cpython.lineno or 1, cpython.offset or 1)
+    except (ValueError, RecursionError, MemoryError) as refused:  # NUL bytes, absurd nesting
+        return PythonSyntaxError(str(refused), 1, 1)
+    # CPython accepts what libcst rejects (syntax newer than libcst): libcst's words.
+    message = str(error).strip().splitlines()[0] if str(error).strip() else "invalid syntax"
+    return PythonSyntaxError(message, getattr(error, "raw_line", 1), getattr(error, "raw_column", 0) + 1)
+
+
+def _bracket_depth(text: str) -> int:
+    depth = deepest = 0
+    for char in text:
+        if char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+    return deepest
+
+
+# -- building PythonCode ------------------------------------------------------------
+
+
+def module_code(file: SourceFile) -> PythonCode:
+    anchor = Span(1, 1, 1, 1)
+    return PythonCode(
+        file=file,
+        raw=file.text,
+        text=file.text,
+        code_map=CodeMap(first_line=1, indent=0, exact=True, anchor=anchor),
+        pebble=[],
+        label=file.path,
+    )
+
+
+def inline_code(
+    file: SourceFile, flow: Flow, task: Task, key_node: Any, value_node: Any, label: str
+) -> PythonCode:
+    from contractlint.flow import yaml_nodes as yn
+
+    raw = value_node.value
+    pebble = find_pebble(raw)
+    anchor = yn.node_span(file, key_node)
+    return PythonCode(
+        file=file,
+        raw=raw,
+        text=mask(raw, pebble),
+        code_map=_block_map(file, value_node, raw, anchor),
+        pebble=pebble,
+        label=label,
+        flow=flow,
+        task=task,
+        key_node=key_node,
+        value_node=value_node,
+    )
+
+
+def _block_map(file: SourceFile, node: Any, value: str, anchor: Span) -> CodeMap:
+    """The exact map for a literal block scalar, verified line by line against the
+    file; an anchor-only map for anything that does not verify."""
+    inexact = CodeMap(first_line=anchor.line, indent=0, exact=False, anchor=anchor)
+    if node.style != "|":
+        return inexact
+    header_line = node.start_mark.line + 1
+    first_line = header_line + 1
+    code_lines = value.split("\n")
+    if code_lines and code_lines[-1] == "":
+        code_lines.pop()  # the final line break (clip / keep chomping)
+    indent = None
+    for number, code_line in enumerate(code_lines):
+        if code_line:
+            file_line_number = first_line + number
+            if file_line_number > file.line_count:
+                return inexact
+            file_line = file.line_text(file_line_number)
+            if not file_line.endswith(code_line):
+                return inexact
+            indent = len(file_line) - len(code_line)
+            break
+    if indent is None:
+        return CodeMap(first_line=first_line, indent=0, exact=True, anchor=anchor)
+    for number, code_line in enumerate(code_lines):
+        file_line_number = first_line + number
+        if file_line_number > file.line_count:
+            return inexact
+        file_line = file.line_text(file_line_number)
+        if code_line:
+            if file_line[indent:] != code_line or file_line[:indent].strip(" "):
+                return inexact
+        elif file_line.strip(" "):
+            return inexact
+    return CodeMap(first_line=first_line, indent=indent, exact=True, anchor=anchor)

@@ -1,0 +1,122 @@
+"""Find Pebble template syntax in inline scripts and mask it so the Python parses.
+
+Kestra renders a script with Pebble before Python sees it. Masking replaces each
+``{{ … }}``, ``{% … %}`` and ``{# … #}`` with filler of exactly the same length,
+keeping line breaks, so every other character keeps its line and column:
+
+* a tag or comment alone on its line(s) becomes spaces (a blank line in Python);
+* anything else on one line becomes ``____`` — an identifier in code, plain
+  characters inside a string literal;
+* an expression spanning lines becomes a parenthesised tuple ``(___ … ,_)``.
+
+Text between ``{% raw %}`` and ``{% endraw %}`` is not Pebble and is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_OPENERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
+_KINDS = {"{{": "expression", "{%": "tag", "{#": "comment"}
+_RAW_START = re.compile(r"\{%-?\s*raw\s*-?%\}")
+_RAW_END = re.compile(r"\{%-?\s*endraw\s*-?%\}")
+
+
+@dataclass(frozen=True)
+class PebbleSpan:
+    start: int  # character offsets in the script, end exclusive
+    end: int
+    kind: str  # "expression", "tag" or "comment"
+    text: str  # the whole construct, delimiters included
+
+    @property
+    def inner(self) -> str:
+        """The construct without delimiters and whitespace-control dashes."""
+        body = self.text[2:-2]
+        return body.strip().removeprefix("-").removesuffix("-").strip()
+
+
+def find_pebble(text: str) -> list[PebbleSpan]:
+    spans: list[PebbleSpan] = []
+    index = 0
+    length = len(text)
+    while index < length:
+        start = text.find("{", index)
+        if start == -1 or start + 1 >= length:
+            break
+        opener = text[start : start + 2]
+        if opener not in _OPENERS:
+            index = start + 1
+            continue
+        end = _closing(text, start + 2, _OPENERS[opener])
+        if end == -1:  # unterminated: Kestra would fail to render; leave it to the parser
+            break
+        spans.append(PebbleSpan(start, end, _KINDS[opener], text[start:end]))
+        index = end
+        if opener == "{%" and _RAW_START.fullmatch(text[start:end]):
+            raw_end = _RAW_END.search(text, end)
+            if raw_end is None:
+                break
+            spans.append(PebbleSpan(raw_end.start(), raw_end.end(), "tag", raw_end.group()))
+            index = raw_end.end()
+    return spans
+
+
+def _closing(text: str, index: int, closer: str) -> int:
+    """Offset just past ``closer``, skipping Pebble string literals; -1 if absent."""
+    quote = None
+    length = len(text)
+    while index < length:
+        char = text[index]
+        if quote:
+            if char == "\\":
+                index += 2
+                continue
+            if char == quote:
+                quote = None
+        elif char in "'\"" and closer != "#}":  # comments have no string literals
+            quote = char
+        elif text.startswith(closer, index):
+            return index + 2
+        index += 1
+    return -1
+
+
+def mask(text: str, spans: list[PebbleSpan]) -> str:
+    if not spans:
+        return text
+    parts: list[str] = []
+    previous = 0
+    for span in spans:
+        parts.append(text[previous : span.start])
+        parts.append(_filler(text, span))
+        previous = span.end
+    parts.append(text[previous:])
+    return "".join(parts)
+
+
+def _filler(text: str, span: PebbleSpan) -> str:
+    line_start = text.rfind("\n", 0, span.start) + 1
+    line_end = text.find("\n", span.end)
+    line_end = len(text) if line_end == -1 else line_end
+    alone = not text[line_start : span.start].strip() and not text[span.end : line_end].strip()
+    segments = span.text.split("\n")
+    if span.kind != "expression" and alone:
+        return "\n".join(_blank(segment) for segment in segments)
+    if len(segments) == 1:
+        return "_" * len(span.text)
+    first, *middle, last = segments
+    cr = "\r" if first.endswith("\r") else ""
+    return "\n".join(
+        ["(" + "_" * (len(first) - len(cr) - 1) + cr]
+        + [_blank(segment) for segment in middle]
+        + ["," + "_" * (len(last) - 2) + ")"]  # `last` ends with the closing delimiter
+    )
+
+
+def _blank(segment: str) -> str:
+    """Spaces of the same length, keeping a CR so line endings stay as they were."""
+    if segment.endswith("\r"):
+        return " " * (len(segment) - 1) + "\r"
+    return " " * len(segment)

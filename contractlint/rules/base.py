@@ -1,0 +1,153 @@
+"""What a rule is: a small class with its identity, its documentation, its own
+VALID/INVALID examples, and one or two ``check_*`` methods.
+
+A rule never reads files or configuration itself: the engine hands it a parsed
+``Flow`` or ``PythonCode`` and a ``RuleContext`` (its options and the project),
+and it yields ``Diagnostic``s built with ``flow_diagnostic``/``code_diagnostic``.
+Rule modules import libcst inside their methods, so start-up stays lean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from contractlint.diagnostics import Diagnostic, Fix, Span
+
+if TYPE_CHECKING:
+    from contractlint.flow.model import Flow, Task
+    from contractlint.project import Project
+    from contractlint.python.code import PythonCode
+
+
+@dataclass(frozen=True)
+class Valid:
+    """Input the rule must not report. ``code`` is a flow (YAML) or a module (Python)."""
+
+    code: str
+    path: str | None = None  # default: flows/example.yaml or example.py, by content
+    files: dict[str, str] = field(default_factory=dict)  # other project files it needs
+    config: dict[str, Any] = field(default_factory=dict)  # [tool.contractlint] keys
+    note: str = ""  # one line shown by `contractlint rule`
+
+
+@dataclass(frozen=True)
+class Invalid(Valid):
+    """Input the rule must report exactly ``count`` times; the first finding is checked
+    against the given position and message fragment, and the fixed file against
+    ``fixed`` (applying safe and unsafe fixes)."""
+
+    line: int | None = None
+    column: int | None = None
+    end_line: int | None = None
+    end_column: int | None = None
+    message: str | None = None  # a fragment the first message must contain
+    count: int = 1
+    fixed: str | None = None
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    options: dict[str, Any]  # this rule's options, defaults filled in
+    project: Project
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    contract: ClassVar[str]  # "1".."5", "security" or "—" (file-level checks)
+    summary: ClassVar[str]  # one line, shown by `contractlint rules`
+    # Markdown with the sections "What it does", "Why is this bad?", "Example",
+    # "Use instead" (ruff's layout); examples inside are for people, the VALID and
+    # INVALID lists below are what the tests run.
+    explanation: ClassVar[str]
+    # JSON Schema properties of `[tool.contractlint.rules.<CODE>]`, each with a default.
+    options: ClassVar[dict[str, dict[str, Any]]] = {}
+    fix: ClassVar[str | None] = None  # "safe", "unsafe", "sometimes" or None: what `rule` shows
+    default_enabled: ClassVar[bool] = True
+    # Which Python the rule reads: modules, inline scripts, or both.
+    python_scope: ClassVar[tuple[str, ...]] = ("module", "inline")
+    VALID: ClassVar[list[Valid]] = []
+    INVALID: ClassVar[list[Invalid]] = []
+
+    def check_flow(self, flow: Flow, context: RuleContext) -> Iterable[Diagnostic]:
+        return ()
+
+    def check_python(self, code: PythonCode, context: RuleContext) -> Iterable[Diagnostic]:
+        return ()
+
+    @classmethod
+    def checks_python(cls) -> bool:
+        return cls.check_python is not Rule.check_python
+
+    @classmethod
+    def checks_flows(cls) -> bool:
+        return cls.check_flow is not Rule.check_flow
+
+    # -- building diagnostics ----------------------------------------------------
+
+    def flow_diagnostic(
+        self,
+        flow: Flow,
+        span: Span,
+        message: str,
+        task: Task | None = None,
+        fix: Fix | None = None,
+        fingerprint_text: str | None = None,
+    ) -> Diagnostic:
+        return Diagnostic(
+            code=self.code,
+            name=self.name,
+            message=message,
+            path=flow.source.path,
+            span=span,
+            flow=flow.ref,
+            task=task.id if task is not None else None,
+            fix=fix,
+            fingerprint_text=fingerprint_text if fingerprint_text is not None else _excerpt(flow.source.text, span, flow),
+        )
+
+    def code_diagnostic(
+        self,
+        code: PythonCode,
+        node_or_span: Any,
+        message: str,
+        fix: Fix | None = None,
+        fingerprint_text: str | None = None,
+    ) -> Diagnostic:
+        """A finding at a libcst node (or a code-coordinate span) of ``code``."""
+        if isinstance(node_or_span, Span):
+            code_span = node_or_span
+        else:
+            from libcst.metadata import PositionProvider
+
+            code_range = code.metadata(PositionProvider, node_or_span)
+            code_span = Span(
+                code_range.start.line,
+                code_range.start.column + 1,
+                code_range.end.line,
+                code_range.end.column + 1,
+            )
+        span = code.file_span(code_span.line, code_span.column, code_span.end_line, code_span.end_column)
+        if fingerprint_text is None:
+            start = code.code_offset(code_span.line, code_span.column)
+            end = code.code_offset(code_span.end_line, code_span.end_column)
+            fingerprint_text = code.raw[start:end]
+        return Diagnostic(
+            code=self.code,
+            name=self.name,
+            message=message + code.message_suffix(code_span.line),
+            path=code.file.path,
+            span=span,
+            flow=code.flow.ref if code.flow is not None else None,
+            task=code.task.id if code.task is not None else None,
+            fix=fix if code.code_map.exact else None,
+            fingerprint_text=fingerprint_text,
+        )
+
+
+def _excerpt(text: str, span: Span, flow: Flow) -> str:
+    start = flow.source.offset(span.line, span.column)
+    end = flow.source.offset(span.end_line, span.end_column)
+    return text[start:end]

@@ -1,0 +1,472 @@
+"""File-level checks: the input can be read, parsed, and is shaped like a Kestra flow.
+
+CL000, CL001 and CL003 are raised by the engine while it reads and parses (a file
+that does not parse has nothing for other rules to read); CL002 is a flow rule.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from contractlint.diagnostics import Diagnostic, Span
+from contractlint.flow import yaml_nodes as yn
+from contractlint.rules.base import Invalid, Rule, RuleContext, Valid
+
+if TYPE_CHECKING:
+    from contractlint.flow.model import Flow, Task
+    from contractlint.python.code import PythonCode, PythonSyntaxError
+    from contractlint.source import SourceFile
+
+
+class UnreadableFile(Rule):
+    code = "CL000"
+    name = "unreadable-file"
+    contract = "—"
+    summary = "A file that cannot be read or decoded as UTF-8 text"
+    explanation = """
+## What it does
+Reports a file named on the command line or found in a directory that cannot be
+read: it does not exist, permissions forbid reading it, or it is not UTF-8 text.
+
+## Why is this bad?
+A flow or module the linter cannot read is a flow nobody checked. Kestra reads
+flows as UTF-8; a file in another encoding (or a binary file with a `.yaml`
+name) will not deploy as intended.
+
+## Example
+A flow saved as Latin-1 (`namespace: café` written as the single byte `0xE9`).
+
+## Use instead
+Save the file as UTF-8.
+"""
+    # Encoding problems cannot be written in a str example; the CLI tests cover them.
+    VALID = [Valid("id: hello\nnamespace: company.team\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: café\n")]
+    INVALID = []
+
+
+class YamlSyntax(Rule):
+    code = "CL001"
+    name = "yaml-syntax"
+    contract = "—"
+    summary = "A YAML file that does not parse, or a flow with a repeated mapping key"
+    explanation = """
+## What it does
+Reports YAML that does not parse, at the position the parser stopped, and a key
+repeated in one mapping of a flow (the second one silently replaces the first).
+
+## Why is this bad?
+Kestra rejects a flow that is not valid YAML, so it fails at deploy time instead
+of at commit time. A repeated key is worse: the flow deploys, and the first value
+is thrown away without a word.
+
+## Example
+```yaml
+id: hello
+namespace: company.team
+tasks:
+  - id: log
+    type: io.kestra.plugin.core.log.Log
+    message: "unterminated
+```
+
+## Use instead
+```yaml
+id: hello
+namespace: company.team
+tasks:
+  - id: log
+    type: io.kestra.plugin.core.log.Log
+    message: "terminated"
+```
+"""
+    VALID = [
+        Valid("id: hello\nnamespace: company.team\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"),
+        Valid("name: not a flow\non: [push]\njobs: {}\n", path="ci.yaml", note="YAML that is not a flow is skipped"),
+    ]
+    INVALID = [
+        Invalid(
+            'id: hello\nnamespace: company.team\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: "unterminated\n',
+            line=7,
+            column=1,
+            message="found unexpected end of stream",
+        ),
+        Invalid(
+            "id: hello\nnamespace: company.team\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: one\n    message: two\n",
+            line=7,
+            column=5,
+            end_column=12,
+            message="Duplicate key 'message' (first defined on line 6)",
+        ),
+        Invalid("key: [unclosed\n", path="other.yml", line=2, column=1, note="any YAML file is parsed, flow or not"),
+    ]
+
+
+class FlowStructure(Rule):
+    code = "CL002"
+    name = "flow-structure"
+    contract = "—"
+    summary = "A flow that breaks Kestra's structure: missing keys, tasks without id or type, invalid or duplicate ids"
+    explanation = """
+## What it does
+Validates a flow against a bundled JSON Schema of Kestra's flow structure — `id`,
+`namespace` and a non-empty `tasks` list; every task, nested ones included, with
+an `id` and a `type`; ids that Kestra accepts — and checks what a schema cannot:
+task ids repeated anywhere in the flow, and repeated trigger or input ids. Each
+problem is reported at the offending node.
+
+## Why is this bad?
+Kestra refuses such a flow when it is deployed; an agent that wrote it learns
+that only after a round trip to the server. Task ids must be unique across the
+whole flow because outputs are addressed as `outputs.<task id>`.
+
+## Example
+```yaml
+id: etl
+namespace: company.team
+tasks:
+  - id: extract
+    type: io.kestra.plugin.scripts.python.Script
+    script: print("hi")
+  - id: extract
+    type: io.kestra.plugin.core.log.Log
+    message: done
+```
+
+## Use instead
+```yaml
+id: etl
+namespace: company.team
+tasks:
+  - id: extract
+    type: io.kestra.plugin.scripts.python.Script
+    script: print("hi")
+  - id: report
+    type: io.kestra.plugin.core.log.Log
+    message: done
+```
+"""
+    VALID = [
+        Valid(
+            "id: etl\nnamespace: company.team\ntasks:\n  - id: branch\n    type: io.kestra.plugin.core.flow.If\n"
+            "    condition: \"{{ inputs.go }}\"\n    then:\n      - id: a\n        type: io.kestra.plugin.core.log.Log\n"
+            "        message: a\n    else:\n      - id: b\n        type: io.kestra.plugin.core.log.Log\n        message: b\n"
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            "id: etl\nnamespace: company.team\ntasks:\n  - id: extract\n    type: io.kestra.plugin.core.log.Log\n"
+            "    message: a\n  - id: extract\n    type: io.kestra.plugin.core.log.Log\n    message: b\n",
+            line=7,
+            column=9,
+            end_column=16,
+            message="Duplicate task id 'extract' (first used on line 4)",
+        ),
+        Invalid("id: etl\nnamespace: company.team\n", line=1, column=1, message="missing required key 'tasks'"),
+        Invalid(
+            "id: etl\nnamespace: company.team\ntasks:\n  - id: branch\n    type: io.kestra.plugin.core.flow.If\n"
+            "    condition: \"{{ inputs.go }}\"\n    then:\n      - id: inner\n        message: no type\n",
+            line=8,
+            column=9,
+            message="task 'inner' (tasks[0].then[0]) is missing required key 'type'",
+            note="nested tasks are checked like top-level ones",
+        ),
+        Invalid(
+            "id: etl\nnamespace: company.team\ntasks:\n  - id: my task\n    type: io.kestra.plugin.core.log.Log\n    message: a\n",
+            line=4,
+            column=9,
+            end_column=16,
+            message="invalid task id 'my task'",
+        ),
+    ]
+
+    def check_flow(self, flow: Flow, context: RuleContext) -> Iterable[Diagnostic]:
+        yield from self._schema_errors(flow)
+        yield from self._duplicate_ids(flow, flow.tasks, "task")
+        yield from self._duplicate_ids(flow, flow.triggers, "trigger")
+        yield from self._duplicate_input_ids(flow)
+
+    def _schema_errors(self, flow: Flow) -> Iterator[Diagnostic]:
+        try:
+            data = yn.to_data(flow.root)
+        except yn.ExpansionTooLarge as error:
+            yield self.flow_diagnostic(flow, Span(1, 1, 1, 2), f"Flow cannot be checked: YAML {error}")
+            return
+        validator = _flow_validator()
+        tasks_by_node = {id(task.node): task for task in (*flow.tasks, *flow.triggers)}
+        reported: set[tuple] = set()
+        for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
+            for leaf in _leaf_errors(error):
+                path = tuple(leaf.absolute_path)
+                if (path, leaf.validator) in reported:
+                    continue
+                reported.add((path, leaf.validator))
+                yield self._schema_diagnostic(flow, leaf, path, tasks_by_node)
+
+    def _schema_diagnostic(self, flow: Flow, error: Any, path: tuple, tasks_by_node: dict) -> Diagnostic:
+        node, key_node = _node_at(flow.root, path)
+        owner = _owning_task(flow.root, path, tasks_by_node)
+        where = _describe(owner, path)
+        if error.validator == "required":
+            missing = re.search(r"'([^']+)' is a required property", error.message)
+            name = missing.group(1) if missing else error.message
+            span = _first_key_span(flow, node)
+            message = f"{where}is missing required key '{name}'" if where else f"Flow is missing required key '{name}'"
+        else:
+            span = yn.first_line_span(flow.source, node) if node is not None else Span(1, 1, 1, 2)
+            message = f"{where}{_describe_error(error, path)}"
+        return self.flow_diagnostic(flow, span, message[:1].upper() + message[1:], task=owner)
+
+    def _duplicate_ids(self, flow: Flow, tasks: list[Task], noun: str) -> Iterator[Diagnostic]:
+        first: dict[str, int] = {}
+        for task in tasks:
+            pair = task.get("id")
+            if task.id is None or pair is None:
+                continue
+            line = pair[1].start_mark.line + 1
+            if task.id in first:
+                yield self.flow_diagnostic(
+                    flow,
+                    yn.node_span(flow.source, pair[1]),
+                    f"Duplicate {noun} id '{task.id}' (first used on line {first[task.id]}); "
+                    f"{noun} ids must be unique in a flow",
+                    task=task,
+                )
+            else:
+                first[task.id] = line
+
+    def _duplicate_input_ids(self, flow: Flow) -> Iterator[Diagnostic]:
+        first: dict[str, int] = {}
+        for element in yn.elements(yn.get_value(flow.root, "inputs")):
+            pair = yn.get(element, "id") or yn.get(element, "name")
+            value = yn.scalar_text(pair[1]) if pair else None
+            if value is None:
+                continue
+            if value in first:
+                yield self.flow_diagnostic(
+                    flow,
+                    yn.node_span(flow.source, pair[1]),
+                    f"Duplicate input id '{value}' (first used on line {first[value]})",
+                )
+            else:
+                first[value] = pair[1].start_mark.line + 1
+
+
+@lru_cache(maxsize=1)
+def _flow_validator() -> Any:
+    from importlib.resources import files
+
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(files("contractlint").joinpath("schemas/flow.schema.json").read_text("utf-8"))
+    return Draft202012Validator(schema)
+
+
+def _leaf_errors(error: Any) -> Iterator[Any]:
+    """The most specific errors: inside anyOf/oneOf, the branch that got furthest."""
+    if error.context:
+        deepest = max(len(e.absolute_path) for e in error.context)
+        for sub in error.context:
+            if len(sub.absolute_path) == deepest:
+                yield from _leaf_errors(sub)
+        return
+    yield error
+
+
+def _node_at(root: Any, path: tuple) -> tuple[Any, Any]:
+    node, key_node = root, None
+    for part in path:
+        if isinstance(part, int):
+            children = yn.elements(node)
+            if part >= len(children):
+                break
+            node, key_node = children[part], None
+        else:
+            pair = yn.get(node, part)
+            if pair is None:
+                break
+            key_node, node = pair
+    return node, key_node
+
+
+def _owning_task(root: Any, path: tuple, tasks_by_node: dict) -> Task | None:
+    node, owner = root, None
+    for part in path:
+        if isinstance(part, int):
+            children = yn.elements(node)
+            if part >= len(children):
+                break
+            node = children[part]
+        else:
+            pair = yn.get(node, part)
+            if pair is None:
+                break
+            node = pair[1]
+        owner = tasks_by_node.get(id(node), owner)
+    return owner
+
+
+def _describe(task: Task | None, path: tuple) -> str:
+    if task is None:
+        return ""
+    noun = "trigger" if task.is_trigger else "task"
+    if task.id is not None:
+        return f"{noun} '{task.id}' ({task.location}) "
+    return f"{noun} at {task.location} "
+
+
+def _describe_error(error: Any, path: tuple) -> str:
+    key = path[-1] if path else None
+    if error.validator == "pattern":
+        what = {"id": "id", "namespace": "namespace"}.get(str(key), str(key))
+        return f"has an invalid {what} '{error.instance}': must match {error.validator_value}"
+    if error.validator == "type":
+        return f"'{_dotted(path)}' must be {_type_name(error.validator_value)}, not {_type_name(_json_type(error.instance))}"
+    if error.validator == "minItems":
+        return f"'{_dotted(path)}' must not be empty"
+    if error.validator == "maxLength":
+        return f"'{_dotted(path)}' is longer than {error.validator_value} characters"
+    return f"'{_dotted(path)}': {error.message}" if path else error.message
+
+
+def _dotted(path: tuple) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _type_name(kind: Any) -> str:
+    if isinstance(kind, list):
+        return " or ".join(_type_name(k) for k in kind)
+    return {"object": "a mapping", "array": "a list", "string": "a string", "boolean": "true or false",
+            "integer": "an integer", "number": "a number", "null": "empty"}.get(kind, str(kind))
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _first_key_span(flow: Flow, node: Any) -> Span:
+    if yn.is_mapping(node) and node.value:
+        return yn.node_span(flow.source, node.value[0][0])
+    if node is not None:
+        return yn.first_line_span(flow.source, node)
+    return Span(1, 1, 1, 2)
+
+
+class PythonSyntax(Rule):
+    code = "CL003"
+    name = "python-syntax"
+    contract = "—"
+    summary = "Python — a module, or an inline script after Pebble masking — that does not parse"
+    explanation = """
+## What it does
+Reports Python that does not parse: a module, or the inline script of a flow task
+after its Pebble expressions (`{{ … }}`, `{% … %}`, `{# … #}`) are masked, at the
+position where the parser stopped.
+
+## Why is this bad?
+A script that does not parse fails the task on its first run, after the flow was
+deployed and scheduled. The other rules cannot check it either.
+
+## Example
+```yaml
+tasks:
+  - id: report
+    type: io.kestra.plugin.scripts.python.Script
+    script: |
+      print("rows:", {{ outputs.count.value }}
+```
+
+## Use instead
+```yaml
+tasks:
+  - id: report
+    type: io.kestra.plugin.scripts.python.Script
+    env:
+      ROW_COUNT: "{{ outputs.count.value }}"
+    script: |
+      import os
+      print("rows:", os.environ["ROW_COUNT"])
+```
+"""
+    VALID = [
+        Valid("import os\n\nprint(os.environ['TABLE'])\n"),
+        Valid(
+            "id: hello\nnamespace: company.team\ntasks:\n  - id: run\n    type: io.kestra.plugin.scripts.python.Script\n"
+            "    script: |\n      print({{ inputs.count }})\n",
+            note="Pebble is masked before parsing",
+        ),
+    ]
+    INVALID = [
+        Invalid("def broken(:\n    pass\n", line=1, column=12, message="Python does not parse"),
+        Invalid(
+            "id: hello\nnamespace: company.team\ntasks:\n  - id: run\n    type: io.kestra.plugin.scripts.python.Script\n"
+            "    script: |\n      import os\n      print('é', os.environ['X']\n",
+            line=9,
+            column=1,
+            message="Python does not parse",
+            note="the position is in the YAML file, inside the block scalar",
+        ),
+    ]
+
+
+# -- diagnostics raised by the engine ---------------------------------------------------
+
+
+def unreadable_file(path: str, reason: str, span: Span) -> Diagnostic:
+    return Diagnostic(
+        code=UnreadableFile.code,
+        name=UnreadableFile.name,
+        message=f"Cannot read file: {reason}",
+        path=path,
+        span=span,
+        fingerprint_text=reason,
+    )
+
+
+def yaml_syntax_error(source: SourceFile, error: yn.YamlError) -> Diagnostic:
+    line = min(error.line, source.line_count)
+    column = min(error.column, len(source.line_text(line)) + 1)
+    return Diagnostic(
+        code=YamlSyntax.code,
+        name=YamlSyntax.name,
+        message=f"YAML does not parse: {error.message}",
+        path=source.path,
+        span=Span(line, column, line, column + 1),
+        fingerprint_text=error.message,
+    )
+
+
+def duplicate_key(flow: Flow, duplicate: yn.DuplicateKey) -> Diagnostic:
+    return YamlSyntax().flow_diagnostic(
+        flow,
+        yn.node_span(flow.source, duplicate.node),
+        f"Duplicate key '{duplicate.key}' (first defined on line {duplicate.first_line}); "
+        "the earlier value is silently discarded",
+    )
+
+
+def python_syntax_error(code: PythonCode, error: PythonSyntaxError) -> Diagnostic:
+    line = max(1, min(error.line, code.text.count("\n") + 1))
+    line_text = code.text.split("\n")[line - 1]
+    column = max(1, min(error.column, len(line_text) + 1))
+    span = Span(line, column, line, column + 1)
+    what = f"Inline Python ({code.label}) does not parse" if code.is_inline else "Python does not parse"
+    return PythonSyntax().code_diagnostic(code, span, f"{what}: {error.message}", fingerprint_text=error.message)
