@@ -48,6 +48,9 @@ class Diagnostic:
     # The text the finding is about, for baseline and SARIF fingerprints (never a secret:
     # rules that report secrets put a redacted excerpt here).
     fingerprint_text: str = field(default="", compare=False)
+    # Spans of the file whose text must never be printed (a hardcoded secret): reporters
+    # that show source replace these characters.
+    redactions: tuple[Span, ...] = field(default=(), compare=False)
 
     @property
     def sort_key(self) -> tuple:

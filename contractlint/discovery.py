@@ -291,7 +291,8 @@ def _split_exclude_pattern(pattern: str) -> tuple[str, bool, bool]:
     body = pattern.rstrip("/")
     if not body:
         raise ValueError(f"invalid exclude pattern {pattern!r}: it names no file or directory")
-    is_path_pattern = "/" in body
+    # `.` and `..` name directories relative to the root, like `./x` does.
+    is_path_pattern = "/" in body or body in (".", "..")
     if is_path_pattern:
         while body.startswith("./"):
             body = body[2:]

@@ -1,21 +1,215 @@
-"""Plugin defaults as Kestra applies them (placeholder until the resolver lands)."""
+"""Plugin defaults as Kestra applies them.
+
+What we rely on (Kestra's ``PluginDefaultService`` and ``MapUtils.deepMerge``, 0.2x–1.x):
+
+* Defaults come from the flow (``pluginDefaults``; the pre-0.17 ``taskDefaults`` only
+  when ``pluginDefaults`` is absent) and from the server configuration
+  (``kestra.plugins.defaults``, older ``kestra.tasks.defaults``), most important
+  first: flow-level before global.
+* A default applies to every mapping with a ``type`` (tasks, triggers, task runners)
+  whose type *equals or starts with* the default's type — a plain string prefix,
+  ``pluginType.startsWith(key)``, no dot boundary.
+* Non-forced: the task's own value wins, and among defaults the first (flow-level)
+  wins. Forced: the default wins over the task's value. Maps such as ``env`` merge
+  key by key, so a default's ``env`` adds the keys the task does not set.
+* Kestra 1.x ignores ``forced`` on *flow-level* type defaults (with a warning) and
+  2.0 removes ``pluginDefaults``; we follow the SPEC and treat ``forced`` as written.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from contractlint.flow import yaml_nodes as yn
+from contractlint.source import SourceFile
+
+if TYPE_CHECKING:
+    from contractlint.flow.model import Flow, Task
+    from contractlint.project import Project
+
+SERVER_DEFAULT_PATHS = (("kestra", "plugins", "defaults"), ("kestra", "tasks", "defaults"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PluginDefault:
     type: str
     forced: bool
-    values: Any
-    node: Any
-    origin: str
+    values: Any  # the `values` mapping node (None when absent)
+    node: Any  # the whole entry's mapping node
+    source: SourceFile  # where it is written: the flow, or a server configuration file
+    origin: str  # "flow" or "global"
+    line_offset: int = 0  # for defaults inside an embedded KESTRA_CONFIGURATION string
+
+    def matches(self, plugin_type: str | None) -> bool:
+        return plugin_type is not None and plugin_type.startswith(self.type)
+
+    @property
+    def line(self) -> int:
+        return self.node.start_mark.line + 1 + self.line_offset
+
+    @property
+    def where(self) -> str:
+        """``flow pluginDefaults (line 40)`` or ``kestra.yml:12``, for messages."""
+        if self.origin == "flow":
+            return f"flow pluginDefaults, line {self.line}"
+        return f"{self.source.path}:{self.line}"
+
+    def value(self, *path: str) -> tuple[Any, Any] | None:
+        """(key node, value node) at ``path`` inside ``values`` (e.g. ``"env", "TOKEN"``)."""
+        node, found = self.values, None
+        for key in path:
+            found = yn.get(node, key)
+            if found is None:
+                return None
+            node = found[1]
+        return found
+
+
+@dataclass(frozen=True)
+class EnvProvider:
+    """A default that gives a task an environment variable."""
+
+    key: str
+    default: PluginDefault
+    key_node: Any
+    value_node: Any
+
+
+def flow_defaults(flow: Flow) -> list[PluginDefault]:
+    pair = yn.get(flow.root, "pluginDefaults") or yn.get(flow.root, "taskDefaults")
+    return _entries(pair[1] if pair else None, flow.source, "flow")
+
+
+def _entries(sequence: Any, source: SourceFile, origin: str, line_offset: int = 0) -> list[PluginDefault]:
+    found = []
+    for node in yn.elements(sequence):
+        plugin_type = yn.get_string(node, "type")
+        if plugin_type is None:
+            continue  # CL002 reports an entry without a type
+        forced_node = yn.get_value(node, "forced")
+        forced = yn.is_scalar(forced_node) and forced_node.value.lower() == "true"
+        values = yn.get_value(node, "values")
+        found.append(
+            PluginDefault(
+                type=plugin_type,
+                forced=forced,
+                values=values if yn.is_mapping(values) else None,
+                node=node,
+                source=source,
+                origin=origin,
+                line_offset=line_offset,
+            )
+        )
+    return found
+
+
+def applicable(plugin_type: str | None, flow: Flow, project: Project) -> list[PluginDefault]:
+    """Defaults that apply to a plugin of ``plugin_type``, most important first."""
+    return [d for d in (*flow_defaults(flow), *project.global_defaults) if d.matches(plugin_type)]
+
+
+def env_providers(task: Task, flow: Flow, project: Project) -> dict[str, list[EnvProvider]]:
+    """For each env key that a default gives ``task``: every default giving it, most
+    important first (for forced ones, the winner is the last forced one)."""
+    providers: dict[str, list[EnvProvider]] = {}
+    for default in applicable(task.type, flow, project):
+        env = default.value("env")
+        for key_node, value_node in yn.items(env[1] if env else None):
+            key = yn.scalar_text(key_node)
+            if key is not None:
+                providers.setdefault(key, []).append(EnvProvider(key, default, key_node, value_node))
+    return providers
+
+
+def env_is_open(task: Task, flow: Flow, project: Project) -> bool:
+    """True when the env a task gets cannot be listed statically: its own ``env`` or a
+    matching default's ``env`` is a template string rather than a mapping."""
+    own = task.value("env")
+    if own is not None and not yn.is_mapping(own) and not _is_null(own):
+        return True
+    for default in applicable(task.type, flow, project):
+        env = default.value("env")
+        if env is not None and not yn.is_mapping(env[1]) and not _is_null(env[1]):
+            return True
+    return False
+
+
+def _is_null(node: Any) -> bool:
+    return yn.is_scalar(node) and yn.tag_of(node) == "tag:yaml.org,2002:null"
+
+
+def provided_env(task: Task, flow: Flow, project: Project) -> set[str]:
+    """Every variable a task's process is given: its own ``env``, its defaults' ``env``
+    and the configured ``runtime-env``."""
+    keys = {yn.scalar_text(k) for k, _ in yn.items(task.value("env"))}
+    keys.update(env_providers(task, flow, project))
+    keys.update(project.runtime_env)
+    keys.discard(None)
+    return keys
+
+
+# -- global defaults from server configuration files ------------------------------------
 
 
 def load_global_defaults(paths: Sequence[Path]) -> tuple[PluginDefault, ...]:
-    return ()
+    """The defaults of every Kestra server configuration file named in ``plugin-defaults``.
+
+    Such a file is a Kestra ``application.yml`` (other settings around the defaults are
+    ignored) or a docker-compose file whose ``KESTRA_CONFIGURATION`` holds that YAML.
+    """
+    from contractlint.config import ConfigError
+    from contractlint.project import display_path
+    from contractlint.source import UndecodableFile
+
+    found: list[PluginDefault] = []
+    for path in paths:
+        try:
+            source = SourceFile.from_bytes(display_path(path), path.read_bytes())
+        except OSError as error:
+            raise ConfigError(f"cannot read plugin-defaults file {path}: {error.strerror}") from error
+        except UndecodableFile as error:
+            raise ConfigError(f"plugin-defaults file {path} is not UTF-8 text: {error}") from error
+        found.extend(_server_defaults(source, 0))
+    return tuple(found)
+
+
+def _server_defaults(source: SourceFile, line_offset: int) -> list[PluginDefault]:
+    from contractlint.config import ConfigError
+
+    try:
+        documents = yn.compose_documents(source)
+    except yn.YamlError as error:
+        raise ConfigError(
+            f"plugin-defaults file {source.path}:{error.line + line_offset}:{error.column}: "
+            f"YAML does not parse: {error.message}"
+        ) from error
+    found: list[PluginDefault] = []
+    for root in documents:
+        for path in SERVER_DEFAULT_PATHS:
+            found.extend(_entries(_lookup(root, path), source, "global", line_offset))
+        for node in yn.walk(root):
+            embedded = yn.get(node, "KESTRA_CONFIGURATION")
+            if embedded and yn.is_string(embedded[1]):
+                value_node = embedded[1]
+                inner = SourceFile(path=source.path, text=value_node.value)
+                # A block scalar's content starts on the line after its indicator.
+                offset = value_node.start_mark.line + (1 if value_node.style in ("|", ">") else 0)
+                found.extend(_server_defaults(inner, line_offset + offset))
+    return found
+
+
+def _lookup(node: Any, path: tuple[str, ...]) -> Any:
+    """``kestra: {plugins: {defaults: …}}``, also written with dotted keys
+    (``kestra.plugins.defaults: …``, as Micronaut allows)."""
+    if not path:
+        return node
+    for split in range(len(path), 0, -1):
+        pair = yn.get(node, ".".join(path[:split]))
+        if pair is not None:
+            result = _lookup(pair[1], path[split:])
+            if result is not None:
+                return result
+    return None

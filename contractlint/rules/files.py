@@ -171,7 +171,7 @@ tasks:
             "    condition: \"{{ inputs.go }}\"\n    then:\n      - id: inner\n        message: no type\n",
             line=8,
             column=9,
-            message="task 'inner' (tasks[0].then[0]) is missing required key 'type'",
+            message="Task 'inner' (tasks[0].then[0]) is missing required key 'type'",
             note="nested tasks are checked like top-level ones",
         ),
         Invalid(
@@ -179,7 +179,7 @@ tasks:
             line=4,
             column=9,
             end_column=16,
-            message="invalid task id 'my task'",
+            message="has an invalid id 'my task'",
         ),
     ]
 
@@ -415,13 +415,13 @@ tasks:
         ),
     ]
     INVALID = [
-        Invalid("def broken(:\n    pass\n", line=1, column=12, message="Python does not parse"),
+        Invalid("def broken(:\n    pass\n", line=1, column=12, message="Python does not parse: invalid syntax"),
         Invalid(
             "id: hello\nnamespace: company.team\ntasks:\n  - id: run\n    type: io.kestra.plugin.scripts.python.Script\n"
             "    script: |\n      import os\n      print('é', os.environ['X']\n",
-            line=9,
-            column=1,
-            message="Python does not parse",
+            line=8,
+            column=12,
+            message="Inline Python (script) does not parse: '(' was never closed",
             note="the position is in the YAML file, inside the block scalar",
         ),
     ]

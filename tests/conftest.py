@@ -1,0 +1,54 @@
+"""Shared test helpers: paths to the shared corpus (skipped when absent) and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+CORPUS = SHARED / "corpus" / "kestra-blueprints" / "flows"
+SARIF_SCHEMA = SHARED / "schemas" / "sarif-schema-2.1.0.json"
+
+
+@pytest.fixture
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip("the shared Kestra blueprint corpus is not next to this clone")
+    return CORPUS
+
+
+@dataclass
+class Completed:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def lines(self) -> list[str]:
+        return self.stdout.splitlines()
+
+
+def run_cli(*args: str, cwd: Path, stdin: bytes | None = None, env: dict[str, str] | None = None) -> Completed:
+    """Run `python -m contractlint` as a user would, in ``cwd``, without a terminal."""
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("CONTRACTLINT_")}
+    environment.update(env or {})
+    process = subprocess.run(
+        [sys.executable, "-m", "contractlint", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        env=environment,
+        check=False,
+    )
+    return Completed(process.returncode, process.stdout.decode("utf-8"), process.stderr.decode("utf-8"))
+
+
+@pytest.fixture
+def cli():
+    return run_cli
