@@ -31,6 +31,16 @@ class CodesParam(click.ParamType):
 CODES = CodesParam()
 
 
+class EnvChoice(click.Choice):
+    """A choice that, when wrong, names the environment variable it may have come from."""
+
+    def convert(self, value, param, ctx):  # noqa: ANN001 - click's signature
+        if value in self.choices:
+            return value
+        source = f" (from {param.opts[-1]} or {param.envvar})" if param is not None and param.envvar else ""
+        self.fail(f"{value!r} is not one of {', '.join(map(repr, self.choices))}{source}", param, ctx)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", "-V", prog_name="contractlint", message="%(prog)s %(version)s")
 def main() -> None:
@@ -39,7 +49,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]),
+@click.option("--format", "output_format", type=EnvChoice(["text", "json", "sarif", "github"]),
               envvar="CONTRACTLINT_FORMAT", help="Output format (default: text).")
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path),
               envvar="CONTRACTLINT_OUTPUT_FILE", help="Write the report to this file instead of stdout.")

@@ -89,10 +89,10 @@ def load_config_table(path: Path) -> dict[str, Any]:
         if "contractlint" not in tool:
             raise ConfigError(f"{path} has no [tool.contractlint] table")
         table = tool["contractlint"]
-        where = "[tool.contractlint]"
+        where = f"{path} [tool.contractlint]"
     else:
         table = data
-        where = path.name
+        where = str(path)
     validate_table(table, where)
     return table
 
@@ -215,7 +215,9 @@ def _longest(code: str, selectors: tuple[str, ...]) -> int:
 def _check_selector(selector: str, codes: list[str]) -> None:
     normal = _normalise(selector)
     if not any(code.startswith(normal) for code in codes):
-        raise ConfigError(f"unknown rule selector {selector!r}; rules are {codes[0]}…{codes[-1]} (see `contractlint rules`)")
+        raise ConfigError(
+            f"unknown rule selector {selector!r}: no rule code starts with it (see `contractlint rules`)"
+        )
 
 
 # -- everything together -----------------------------------------------------------

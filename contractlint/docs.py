@@ -1,14 +1,22 @@
 """Rule documentation, rendered from the rule classes: ``contractlint rule``,
-``contractlint rules`` and the pages in ``rules/`` (kept in sync by a test)."""
+``contractlint rules``, SARIF rule help, and the pages in ``rules/`` (written by
+``python -m contractlint.docs_gen``, kept in sync by a test).
+
+One source: each rule's ``summary``, ``contract``, ``explanation`` (Markdown in
+ruff's layout: "What it does", "Why is this bad?", "Example", "Use instead"),
+``options``, ``fix``, ``default_enabled`` and its tested VALID/INVALID examples.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import textwrap
+from typing import Any, Callable
 
 from contractlint.rules import Invalid, Rule, Valid, all_rules
 
-CONTRACTS = {
+CONTRACT_TITLES = {
     "1": "Contract 1 — thin inline scripts",
     "2": "Contract 2 — pluginDefaults inject credentials",
     "3": "Contract 3 — fail fast over fallbacks",
@@ -18,24 +26,134 @@ CONTRACTS = {
     "—": "Input checks",
 }
 
-FIX_TEXT = {
-    None: "No automatic fix.",
-    "safe": "Safe fix available (`--fix`).",
-    "unsafe": "Unsafe fix available (`--fix --unsafe-fixes`).",
-    "sometimes": "Fix available for some cases (see above).",
+CONTRACT_STATEMENTS = {
+    "1": "flow YAML holds inputs, task wiring, env injection and thin wrapper scripts — fewer than "
+    "15 lines that import a module function, call it and emit its outputs; business logic lives "
+    "in Python modules.",
+    "2": "credentials and shared runtime values (tokens, DB host, cloud keys, EXECUTION_ID) reach "
+    "every task through `pluginDefaults` (flow-level or the server's global defaults); a task's "
+    "own `env:` only carries dynamic, task-specific values.",
+    "3": "no synthetic data, no silent fallbacks: a missing prompt or field crashes.",
+    "4": "a missing environment variable must raise a `KeyError` that names it, not run on a wrong "
+    "default.",
+    "5": "stages (flows) hand work to each other through the database, keyed by an identifier; "
+    "they do not pipe payloads through Kestra outputs into the next stage's inputs.",
+    "security": "secrets reach flows through Kestra's secret store, never as literals in the YAML.",
+    "—": "the file can be read and parsed, and has the structure Kestra requires, so that the "
+    "contract rules can check it.",
 }
 
+FIX_TEXT = {
+    None: "No automatic fix.",
+    "safe": "Safe fix: `contractlint check --fix` applies it.",
+    "unsafe": "Unsafe fix: it may change behaviour, so it is applied only with "
+    "`contractlint check --fix --unsafe-fixes`.",
+    "sometimes": "A fix is available in some cases (see the examples): `contractlint check --fix`.",
+}
 
-def _fix_text(rule: type[Rule]) -> str:
+FIX_SHORT = {None: "", "safe": "safe", "unsafe": "unsafe", "sometimes": "some"}
+
+SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
+
+
+# -- pieces of a rule ------------------------------------------------------------------------
+
+
+def contracts(rule: type[Rule]) -> list[str]:
+    """The contracts a rule serves: ``"2, 4"`` → ``["2", "4"]``."""
+    return [part.strip() for part in str(rule.contract).split(",") if part.strip()]
+
+
+def contract_line(rule: type[Rule]) -> str:
+    parts = []
+    for contract in contracts(rule):
+        title = CONTRACT_TITLES[contract] if contract in CONTRACT_TITLES else f"Contract {contract}"
+        statement = CONTRACT_STATEMENTS[contract] if contract in CONTRACT_STATEMENTS else ""
+        parts.append(f"{title}: {statement}" if statement else title)
+    return " ".join(parts)
+
+
+def fix_text(rule: type[Rule]) -> str:
     return FIX_TEXT[rule.fix] if rule.fix in FIX_TEXT else str(rule.fix)
 
 
-def _options_lines(rule: type[Rule]) -> list[str]:
+def explanation(rule: type[Rule]) -> str:
+    return textwrap.dedent(rule.explanation).strip()
+
+
+def sections(markdown: str) -> dict[str, str]:
+    """``## Heading`` → body, ignoring headings inside fenced code."""
+    found: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    fenced = False
+    for line in markdown.splitlines():
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        if not fenced and line.startswith("## "):
+            current = found.setdefault(line[3:].strip(), [])
+            continue
+        if current is not None:
+            current.append(line)
+    return {title: "\n".join(lines).strip() for title, lines in found.items()}
+
+
+def _json_value(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def options_markdown(rule: type[Rule]) -> list[str]:
+    if not rule.options:
+        return ["None."]
     lines = []
     for name, schema in rule.options.items():
-        default = json.dumps(schema.get("default"))
-        lines.append(f"- `{name}` ({schema.get('type', 'value')}, default `{default}`): {schema.get('description', '')}")
+        kind = schema["type"] if "type" in schema else "value"
+        if isinstance(kind, list):
+            kind = " or ".join(kind)
+        if kind == "array" and "items" in schema and "type" in schema["items"]:
+            kind = f"list of {schema['items']['type']}s"
+        description = schema["description"] if "description" in schema else ""
+        lines.append(f"- `{name}` ({kind}, default `{_json_value(schema.get('default'))}`): {description}")
+    lines += [
+        "",
+        "Set in `pyproject.toml` (or at the top level of `.contractlint.toml`):",
+        "",
+        "```toml",
+        *toml_lines({"rules": {rule.code: {name: schema.get("default") for name, schema in rule.options.items()}}}),
+        "```",
+    ]
     return lines
+
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else _json_value(key)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    return _json_value(value)
+
+
+def toml_lines(table: dict[str, Any], prefix: str = "tool.contractlint") -> list[str]:
+    """A ``[tool.contractlint]`` table as TOML (strings, numbers, booleans, lists, tables)."""
+    scalars = [(k, v) for k, v in table.items() if not isinstance(v, dict)]
+    tables = [(k, v) for k, v in table.items() if isinstance(v, dict)]
+    lines = []
+    if scalars or not tables:
+        lines.append(f"[{prefix}]")
+        lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in scalars]
+    for key, value in tables:
+        if lines:
+            lines.append("")
+        lines += toml_lines(value, f"{prefix}.{_toml_key(key)}")
+    return [line for index, line in enumerate(lines) if line or (index and lines[index - 1])]
 
 
 def _example_path(example: Valid) -> str:
@@ -44,52 +162,231 @@ def _example_path(example: Valid) -> str:
     return example_path(example)
 
 
-def _example_block(example: Valid, verdict: str) -> list[str]:
+def _language(path: str) -> str:
+    if path.endswith(".py"):
+        return "python"
+    if path.endswith((".yaml", ".yml")):
+        return "yaml"
+    if path.endswith(".toml"):
+        return "toml"
+    return "text"
+
+
+def _fenced(path: str, text: str) -> list[str]:
+    fence = "````" if "```" in text else "```"
+    return [f"{fence}{_language(path)}", text.rstrip("\n"), fence]
+
+
+def example_markdown(
+    example: Valid, verdict: str, output: list[str] | None = None, fix: str | None = None
+) -> list[str]:
     path = _example_path(example)
-    language = "python" if path.endswith(".py") else "yaml"
-    head = f"{verdict} — `{path}`"
-    if isinstance(example, Invalid) and example.line is not None:
-        head += f", reported at {example.line}:{example.column}"
+    head = f"### {verdict}: `{path}`"
     if example.note:
-        head += f" ({example.note})"
-    lines = [head, "", f"```{language}", example.code.rstrip("\n"), "```"]
+        head += f" — {example.note}"
+    lines = [head, ""]
     if example.config:
-        lines += ["", f"with configuration `{json.dumps(example.config)}`"]
-    if isinstance(example, Invalid) and example.fixed is not None:
-        lines += ["", "after `--fix`:", "", f"```{language}", example.fixed.rstrip("\n"), "```"]
-    return lines + [""]
+        lines += ["With this configuration:", "", "```toml", *toml_lines(example.config), "```", ""]
+    for other, content in example.files.items():
+        lines += [f"With `{other}`:", "", *_fenced(other, content), ""]
+    if example.files or example.config:
+        lines += [f"`{path}`:", ""]
+    lines += [*_fenced(path, example.code), ""]
+    if isinstance(example, Invalid):
+        if output:
+            lines += ["Output of `contractlint check`:", "", "```text", *output, "```", ""]
+        elif example.line is not None:
+            where = f"line {example.line}" + (f", column {example.column}" if example.column is not None else "")
+            lines += [f"Reported at {where}" + (f": {example.message}" if example.message else "") + ".", ""]
+        if example.fixed is not None and example.fixed != example.code:
+            command = "contractlint check --fix --unsafe-fixes" if fix == "unsafe" else "contractlint check --fix"
+            lines += [f"After `{command}`:", "", *_fenced(path, example.fixed), ""]
+    return lines
 
 
-def rule_markdown(rule: type[Rule]) -> str:
+# -- whole documents ----------------------------------------------------------------------------
+
+
+def rule_help_markdown(rule: type[Rule]) -> str:
+    """The rule's explanation with its options and fix: SARIF ``help.markdown``."""
     lines = [
-        f"# {rule.code} {rule.name}",
+        f"**{rule.code} {rule.name}** — {rule.summary}.",
         "",
-        f"{CONTRACTS[rule.contract]}. {rule.summary}.",
+        f"*{contract_line(rule)}*",
         "",
-        textwrap.dedent(rule.explanation).strip(),
+        explanation(rule),
         "",
         "## Options",
         "",
-        *(_options_lines(rule) or ["None."]),
+        *options_markdown(rule),
         "",
         "## Fix",
         "",
-        _fix_text(rule),
+        fix_text(rule),
+    ]
+    return "\n".join(lines).strip() + "\n"
+
+
+def suppression_markdown(rule: type[Rule]) -> list[str]:
+    lines = []
+    if rule.code != "CL000":
+        lines.append(
+            f"Silence one finding with `# noqa: {rule.code}` at the end of the reported line; "
+            f"`# noqa: {rule.code}` on a task's `id:` line covers the whole task, its inline script included."
+        )
+        lines.append("")
+    lines.append(
+        f'Turn the rule off with `ignore = ["{rule.code}"]` in `[tool.contractlint]` (or `--ignore {rule.code}`), '
+        f'or for some files with `per-file-ignores = {{ "legacy/**" = ["{rule.code}"] }}`.'
+    )
+    return lines
+
+
+def rule_markdown(rule: type[Rule], outputs: dict[int, list[str]] | None = None) -> str:
+    """The rule's page (``rules/<CODE>.md``), and what ``contractlint rule`` renders.
+
+    ``outputs`` maps the index of an INVALID example to the lines `contractlint check`
+    prints for it (the pages show them; the terminal shows the position only)."""
+    enabled = (
+        "yes"
+        if rule.default_enabled
+        else f'no — enable it with `extend-select = ["{rule.code}"]` or `--extend-select {rule.code}`'
+    )
+    lines = [
+        f"# {rule.code} {rule.name}",
+        "",
+        f"{rule.summary}.",
+        "",
+        f"- **Contract:** {contract_line(rule)}",
+        f"- **Fix:** {fix_text(rule)}",
+        f"- **Enabled by default:** {enabled}.",
+        "",
+        explanation(rule),
+        "",
+        "## Options",
+        "",
+        *options_markdown(rule),
+        "",
+        "## Suppression",
+        "",
+        *suppression_markdown(rule),
         "",
     ]
-    if not rule.default_enabled:
-        lines += ["This rule is off by default: enable it with `--extend-select " + rule.code + "`.", ""]
-    lines += ["## Tested examples", ""]
-    for example in rule.INVALID:
-        lines += _example_block(example, "Reported")
-    for example in rule.VALID:
-        lines += _example_block(example, "Not reported")
+    if rule.INVALID or rule.VALID:
+        lines += [
+            "## Tested examples",
+            "",
+            "The test suite runs each of these examples with only this rule selected.",
+            "",
+        ]
+        for index, example in enumerate(rule.INVALID):
+            output = outputs[index] if outputs is not None and index in outputs else None
+            lines += example_markdown(example, "Reported", output, rule.fix)
+        for example in rule.VALID:
+            lines += example_markdown(example, "Not reported")
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def rule_text(rule: type[Rule]) -> str:
-    """What `contractlint rule CODE` prints: the same page, readable as plain text."""
-    return rule_markdown(rule)
+def example_outputs(rule: type[Rule]) -> dict[int, list[str]]:
+    """Run each INVALID example and return the concise lines `contractlint check` prints."""
+    import tempfile
+    from pathlib import Path
+
+    from contractlint.reporters.text_format import Style, diagnostic_line
+    from contractlint.testing import run_example
+
+    outputs = {}
+    style = Style(color=False)
+    for index, example in enumerate(rule.INVALID):
+        with tempfile.TemporaryDirectory(prefix="contractlint-docs-") as folder:
+            run = run_example(rule, example, Path(folder))
+        outputs[index] = [diagnostic_line(diagnostic, style) for diagnostic in run.diagnostics]
+    return outputs
+
+
+def rule_json(rule: type[Rule]) -> dict[str, Any]:
+    def example(item: Valid) -> dict[str, Any]:
+        data: dict[str, Any] = {"path": _example_path(item), "code": item.code}
+        if item.files:
+            data["files"] = dict(item.files)
+        if item.config:
+            data["config"] = item.config
+        if item.note:
+            data["note"] = item.note
+        if isinstance(item, Invalid):
+            data.update(line=item.line, column=item.column, end_line=item.end_line, end_column=item.end_column,
+                        message=item.message, count=item.count, fixed=item.fixed)
+        return data
+
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "contract": rule.contract,
+        "summary": rule.summary,
+        "fix": rule.fix,
+        "default_enabled": rule.default_enabled,
+        "options": {name: dict(schema) for name, schema in rule.options.items()},
+        "explanation": explanation(rule),
+        "examples": {"invalid": [example(e) for e in rule.INVALID], "valid": [example(e) for e in rule.VALID]},
+    }
+
+
+# -- Markdown as terminal text ----------------------------------------------------------------
+
+_INLINE_CODE = re.compile(r"`([^`]+)`")
+_BOLD = re.compile(r"\*\*([^*]+)\*\*")
+_EMPHASIS = re.compile(r"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])")
+_LINK = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
+
+
+def markdown_to_text(markdown: str, style: Callable[..., str] | None = None) -> str:
+    """Markdown made plain: headings underlined, code blocks indented without fences,
+    links as ``text (url)``. With ``style`` (a ``text_format.Style`` on a terminal),
+    headings are bold and code is coloured; without it, no escape codes at all."""
+
+    def paint(text: str, *names: str) -> str:
+        return style(text, *names) if style is not None else text
+
+    def inline(text: str) -> str:
+        text = _LINK.sub(lambda m: m.group(1) if not m.group(2).startswith("http") else f"{m.group(1)} ({m.group(2)})", text)
+        if style is None:
+            text = _BOLD.sub(r"\1", text)
+            return _EMPHASIS.sub(r"\1", text)
+        text = _INLINE_CODE.sub(lambda m: paint(m.group(1), "cyan"), text)
+        return _BOLD.sub(lambda m: paint(m.group(1), "bold"), text)
+
+    out: list[str] = []
+    fence: str | None = None
+    for line in markdown.splitlines():
+        stripped = line.strip()
+        if fence is not None:
+            if stripped == fence:
+                fence = None
+                continue
+            out.append(("    " + paint(line, "cyan")) if line else "")
+            continue
+        if stripped.startswith("```"):
+            fence = stripped[: len(stripped) - len(stripped.lstrip("`"))]
+            continue
+        heading = re.match(r"^(#{1,6}) (.*)$", line)
+        if heading:
+            level, title = len(heading.group(1)), inline(heading.group(2).strip())
+            plain = _INLINE_CODE.sub(r"\1", title) if style is not None else title
+            if level <= 2:
+                out += [paint(title, "bold"), ("=" if level == 1 else "-") * len(plain)]
+            else:
+                out.append(paint(title, "bold"))
+            continue
+        out.append(inline(line))
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def rule_text(rule: type[Rule], style: Callable[..., str] | None = None) -> str:
+    """What `contractlint rule CODE` prints: the rule's page as readable plain text."""
+    return markdown_to_text(rule_markdown(rule), style)
+
+
+# -- listings --------------------------------------------------------------------------------------
 
 
 def rules_listing(output_format: str) -> str:
@@ -112,15 +409,53 @@ def rules_listing(output_format: str) -> str:
             ensure_ascii=False,
         ) + "\n"
     if output_format == "markdown":
-        lines = ["| Code | Name | Contract | Summary | Fix |", "|---|---|---|---|---|"]
-        for rule in rules:
-            lines.append(
-                f"| [{rule.code}](rules/{rule.code}.md) | {rule.name} | {rule.contract} | {rule.summary} | {rule.fix or '—'} |"
-            )
-        return "\n".join(lines) + "\n"
-    width = max(len(rule.name) for rule in rules)
-    lines = []
+        return "\n".join(rules_table(rules, "rules/")) + "\n"
+    rows = [("Code", "Name", "Contract", "Fix", "Summary")]
     for rule in rules:
-        flags = ("fix " if rule.fix else "    ") + ("" if rule.default_enabled else "(off by default) ")
-        lines.append(f"{rule.code}  {rule.name.ljust(width)}  {flags}{rule.summary}")
-    return "\n".join(lines) + "\n"
+        summary = rule.summary + ("" if rule.default_enabled else " (off by default)")
+        rows.append((rule.code, rule.name, rule.contract, FIX_SHORT.get(rule.fix, str(rule.fix)), summary))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    return "".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths)) + "  " + row[4] + "\n" for row in rows
+    )
+
+
+def _table_cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def rules_table(rules: tuple[type[Rule], ...], link_prefix: str) -> list[str]:
+    lines = ["| Code | Name | Contract | Summary | Fix |", "|---|---|---|---|---|"]
+    for rule in rules:
+        summary = rule.summary + ("" if rule.default_enabled else " (off by default)")
+        lines.append(
+            f"| [{rule.code}]({link_prefix}{rule.code}.md) | {rule.name} | {_table_cell(rule.contract)} "
+            f"| {_table_cell(summary)} | {FIX_SHORT.get(rule.fix, str(rule.fix)) or '—'} |"
+        )
+    return lines
+
+
+def rules_index_markdown(rules: tuple[type[Rule], ...] | None = None) -> str:
+    """``rules/README.md``: every rule, grouped by the contract it enforces."""
+    rules = all_rules() if rules is None else rules
+    lines = [
+        "# contractlint rules",
+        "",
+        "<!-- Generated by `python -m contractlint.docs_gen` from the rule classes; do not edit. -->",
+        "",
+        "`contractlint rule CODE` prints a page in the terminal; `contractlint rules` lists them.",
+        "",
+    ]
+    order = list(CONTRACT_TITLES)
+    groups: dict[str, list[type[Rule]]] = {}
+    for rule in rules:
+        first = contracts(rule)[0] if contracts(rule) else "—"
+        groups.setdefault(first, []).append(rule)
+    for key in sorted(groups, key=lambda k: (order.index(k) if k in order else len(order), k)):
+        title = CONTRACT_TITLES[key] if key in CONTRACT_TITLES else f"Contract {key}"
+        lines += [f"## {title}", ""]
+        if key in CONTRACT_STATEMENTS:
+            statement = CONTRACT_STATEMENTS[key]
+            lines += [statement[0].upper() + statement[1:], ""]
+        lines += [*rules_table(tuple(groups[key]), ""), ""]
+    return "\n".join(lines).rstrip("\n") + "\n"

@@ -373,6 +373,15 @@ def test_is_excluded(project: Path) -> None:
     assert is_excluded(Path("src/b.py"), project, DEFAULT_EXCLUDES) is False
     # The project root's own name is not a component to match.
     assert is_excluded(Path("src/b.py"), project, ["project"]) is False
+    assert is_excluded(project, project, ["project"]) is False
+    assert found(discover_here(project, ".", force_exclude=True, exclude=["project"])) == [
+        "build.py", "src/b.py", "src/gen/a.py",
+    ]
+    # Outside the project root every directory above the path counts.
+    outside = project.parent / "elsewhere" / "lib" / "c.py"
+    make_tree(project.parent, {"elsewhere/lib/c.py": ""})
+    assert is_excluded(outside, project, ["lib"]) is True
+    assert is_excluded(outside, project, ["elsewhere/lib"]) is False
 
 
 # ---------------------------------------------------------------------------
@@ -526,6 +535,40 @@ def test_outside_a_repository_only_walked_gitignores_apply(tmp_path: Path) -> No
     project = tmp_path / "outer" / "project"
     result = discover([str(project)], project_root=project)
     assert found(result) == [f"{project.as_posix()}/a.py", f"{project.as_posix()}/sub/c.yml"]
+
+
+def test_git_file_pointing_at_a_worktree_git_dir(tmp_path: Path) -> None:
+    # A linked worktree: `.git` is a file naming a per-worktree git dir whose
+    # `commondir` leads to the shared git dir holding info/exclude.
+    make_tree(tmp_path, {
+        "store/info/exclude": "*.yml\n",
+        "store/worktrees/wt/commondir": "../..\n",
+        "work/.git": "gitdir: ../store/worktrees/wt\n",
+        "work/a.py": "", "work/b.yml": "",
+        "sub/.git": "gitdir: ../store\n",
+        "sub/c.py": "", "sub/d.yml": "",
+        "broken/.git": "nonsense\n",
+        "broken/e.yml": "",
+    })
+    work = tmp_path / "work"
+    assert found(discover([str(work)], project_root=work)) == [f"{work.as_posix()}/a.py"]
+    sub = tmp_path / "sub"
+    assert found(discover([str(sub)], project_root=sub)) == [f"{sub.as_posix()}/c.py"]
+    broken = tmp_path / "broken"
+    result = discover([str(broken)], project_root=broken)
+    assert found(result) == [f"{broken.as_posix()}/e.yml"]
+    assert result.errors == (
+        (str(broken / ".git"), "not a git directory link (no 'gitdir:' line)"),
+    )
+
+
+def test_project_root_spelled_through_a_symlink(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_tree(tmp_path, {"real/src/gen/a.py": "", "real/src/b.py": ""})
+    (tmp_path / "alias").symlink_to(tmp_path / "real", target_is_directory=True)
+    monkeypatch.chdir(tmp_path / "real")
+    result = discover(["."], project_root=tmp_path / "alias", extend_exclude=["src/gen"])
+    assert found(result) == ["src/b.py"]
+    assert is_excluded(Path("src/gen/a.py"), tmp_path / "alias", ["src/gen"]) is True
 
 
 def test_unreadable_gitignore_is_reported(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -204,6 +204,35 @@ def _syntax_error(text: str, error: Exception) -> PythonSyntaxError:
     return PythonSyntaxError(message, getattr(error, "raw_line", 1), getattr(error, "raw_column", 0) + 1)
 
 
+def iter_statements(module: cst.Module):
+    """Every statement, nested ones included, without a full tree visit (which costs
+    libcst a node object per token): only statement bodies are walked."""
+    import libcst as cst
+
+    stack = list(reversed(module.body))
+    while stack:
+        node = stack.pop()
+        yield node
+        children: list = []
+        for field_name in ("body", "orelse", "handlers", "finalbody", "cases"):
+            value = getattr(node, field_name, None)
+            if value is None or isinstance(node, cst.SimpleStatementLine):
+                continue
+            if isinstance(value, (list, tuple)):
+                children.extend(value)
+            elif isinstance(value, cst.BaseSuite):
+                children.extend(value.body if isinstance(value, cst.IndentedBlock) else ())
+            else:  # an `else:`/`finally:` clause or a handler: their own suite
+                children.append(value)
+        # Clauses (Else, Finally, ExceptHandler, MatchCase) are not statements: unwrap.
+        for child in reversed(children):
+            if isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase)):
+                suite = child.body
+                stack.extend(reversed(suite.body if isinstance(suite, cst.IndentedBlock) else ()))
+            else:
+                stack.append(child)
+
+
 def _bracket_depth(text: str) -> int:
     depth = deepest = 0
     for char in text:

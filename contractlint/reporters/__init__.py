@@ -1,12 +1,15 @@
 """Reporters turn a finished run into text, JSON, SARIF or GitHub annotations.
 
-Each reporter module has ``render(run: RunReport, options: ReportOptions) -> str``.
+Each reporter module has ``render(run: RunReport, options: ReportOptions) -> str``;
+reporters are pure functions of the run and the options (no terminal or environment
+look-ups: the CLI decides colour, source excerpts and the SARIF source root).
 """
 
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from contractlint.diagnostics import Diagnostic
 from contractlint.engine import FileResult
@@ -40,6 +43,10 @@ class ReportOptions:
     show_source: bool = False
     statistics: bool = False
     unsafe_fixes: bool = False
+    quiet: bool = False  # diagnostics only: no summary line
+    # The folder diagnostic paths are relative to (SARIF's %SRCROOT%); None: the
+    # working directory, which is what display paths are relative to.
+    srcroot: Path | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -51,5 +58,12 @@ def render(format_name: str, run: RunReport, options: ReportOptions) -> str:
 
 
 def fixable(diagnostic: Diagnostic, unsafe_fixes: bool) -> bool:
+    """Whether ``--fix`` (with ``--unsafe-fixes`` when given) would apply this fix."""
     fix = diagnostic.fix
-    return fix is not None and (fix.applicability == "safe" or unsafe_fixes)
+    return fix is not None and bool(fix.edits) and (fix.applicability == "safe" or unsafe_fixes)
+
+
+def plural(count: int, word: str, plural_word: str | None = None) -> str:
+    if count == 1:
+        return f"{count} {word}"
+    return f"{count} {plural_word if plural_word is not None else word + 's'}"

@@ -321,8 +321,7 @@ def _describe(task: Task | None, path: tuple) -> str:
 def _describe_error(error: Any, path: tuple) -> str:
     key = path[-1] if path else None
     if error.validator == "pattern":
-        what = {"id": "id", "namespace": "namespace"}.get(str(key), str(key))
-        return f"has an invalid {what} '{error.instance}': must match {error.validator_value}"
+        return f"has an invalid {_dotted(path[-1:]) if path else 'value'} '{error.instance}': must match {error.validator_value}"
     if error.validator == "type":
         return f"'{_dotted(path)}' must be {_type_name(error.validator_value)}, not {_type_name(_json_type(error.instance))}"
     if error.validator == "minItems":

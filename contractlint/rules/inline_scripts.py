@@ -192,35 +192,284 @@ script: |
         import libcst as cst
         from libcst.metadata import PositionProvider
 
-        found: list[Diagnostic] = []
+        from contractlint.python.code import iter_statements
 
-        def report(node: cst.CSTNode, keyword_end: int, what: str) -> None:
-            start = code.metadata(PositionProvider, node).start
-            # Span the keyword (and, for definitions, the name): short enough for a caret.
-            span = Span(start.line, start.column + 1, start.line, start.column + 1 + keyword_end)
-            found.append(
-                self.code_diagnostic(code, span, f"{what} in inline script; move the logic into a module function")
+        for node in iter_statements(code.module):
+            if isinstance(node, cst.FunctionDef):
+                keyword = ("async def " if node.asynchronous else "def ") + node.name.value
+                what = f"function definition '{node.name.value}'"
+            elif isinstance(node, cst.ClassDef):
+                keyword, what = "class " + node.name.value, f"class definition '{node.name.value}'"
+            elif isinstance(node, cst.For):
+                keyword, what = ("async for" if node.asynchronous else "for"), "'for' loop"
+            elif isinstance(node, cst.While):
+                keyword, what = "while", "'while' loop"
+            elif isinstance(node, (cst.Try, cst.TryStar)):
+                keyword, what = "try", "'try' block"
+            else:
+                continue
+            # The keyword (and a definition's name), not the whole block: short enough
+            # for a caret. Decorators come before `def`: start at the keyword itself.
+            name_node = getattr(node, "name", None)
+            anchor = code.metadata(PositionProvider, name_node if name_node is not None else node)
+            if name_node is not None:
+                line, end = anchor.start.line, anchor.end.column + 1
+                column = end - len(keyword)
+            else:
+                line, column = anchor.start.line, anchor.start.column + 1
+                end = column + len(keyword)
+            yield self.code_diagnostic(
+                code, Span(line, column, line, end), f"{what} in inline script; move the logic into a module function"
             )
 
-        class Finder(cst.CSTVisitor):
-            def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-                prefix = "async def " if node.asynchronous else "def "
-                report(node, len(prefix) + len(node.name.value), f"function definition '{node.name.value}'")
 
-            def visit_ClassDef(self, node: cst.ClassDef) -> None:
-                report(node, len("class ") + len(node.name.value), f"class definition '{node.name.value}'")
+# -- CL103 -------------------------------------------------------------------------
 
-            def visit_For(self, node: cst.For) -> None:
-                report(node, len("async for") if node.asynchronous else 3, "'for' loop")
+# Pebble variables whose name adds nothing to an env name: `inputs.table` → TABLE.
+_CONTAINER_ROOTS = frozenset({"inputs", "vars", "envs", "globals", "labels", "outputs"})
+# Functions whose first (string) argument is the name of the value: secret('API_TOKEN').
+_KEYED_FUNCTIONS = frozenset({"secret", "kv", "envs", "globals"})
+# Words of Pebble's expression language, never the start of a variable path.
+_PEBBLE_WORDS = frozenset(
+    {"and", "or", "not", "is", "in", "true", "false", "null", "none", "if", "else", "equals", "contains", "defined",
+     "empty", "iterable", "map", "odd", "even"}
+)
+# Tags that are part of a construct reported at its opening tag, or not templating at all.
+_QUIET_TAGS = frozenset({"else", "elseif", "raw", "endraw", "verbatim", "endverbatim"})
+_TAG_ADVICE = {
+    "if": "move the branching into Python",
+    "for": "move the loop into Python",
+    "set": "compute the value in Python",
+}
+# Patterns (``re`` caches their compiled form).
+_KEY_ARGUMENT = r"""\s*\(\s*(?:'(?P<sq>[^']*)'|"(?P<dq>[^"]*)")"""
+_STRING = r"'(?:[^'\\]|\\.)*'" + "|" + r'"(?:[^"\\]|\\.)*"'
+_IDENTIFIER = r"(?<![\w.])[A-Za-z_]\w*"
+_SEGMENT = r"""\s*(?:\.\s*(?P<attr>[A-Za-z_]\w*)|\[\s*(?:'(?P<sq>[^']*)'|"(?P<dq>[^"]*)"|[^\]]*)\s*\])"""
 
-            def visit_While(self, node: cst.While) -> None:
-                report(node, 5, "'while' loop")
+if TYPE_CHECKING:
+    from contractlint.python.pebble import PebbleSpan
 
-            def visit_Try(self, node: cst.Try) -> None:
-                report(node, 3, "'try' block")
 
-            def visit_TryStar(self, node: cst.CSTNode) -> None:
-                report(node, 3, "'try' block")
+def pebble_value_path(expression: str) -> list[str]:
+    """The value an expression reads, as path segments: ``outputs.extract['uri']`` →
+    ``["outputs", "extract", "uri"]``, ``secret('API_TOKEN')`` → ``["API_TOKEN"]``,
+    ``now() | date('yyyy')`` → ``["now"]``; empty when there is none."""
+    import re
 
-        code.module.visit(Finder())
+    # Blank out string literals (same length) so words inside them are not read as names.
+    text = re.sub(_STRING, lambda m: " " * len(m.group()), expression)
+    function = None
+    for match in re.finditer(_IDENTIFIER, text):
+        word = match.group()
+        if word.lower() in _PEBBLE_WORDS:
+            continue
+        rest = text[match.end() :].lstrip()
+        if rest.startswith("("):
+            key = re.match(_KEY_ARGUMENT, expression[match.end() :]) if word in _KEYED_FUNCTIONS else None
+            if key is not None:
+                return [key.group("sq") if key.group("sq") is not None else key.group("dq")]
+            function = function or word
+            continue
+        if text[: match.start()].rstrip().endswith("|"):
+            continue  # a filter: `x | upper`
+        path = [word]
+        position = match.end()
+        while True:
+            segment = re.compile(_SEGMENT).match(expression, position)
+            if segment is None:
+                break
+            name = segment.group("attr") or segment.group("sq") or segment.group("dq")
+            if name:
+                path.append(name)
+            position = segment.end()
+        return path
+    return [function] if function else []
+
+
+def env_name_for(path: list[str]) -> str | None:
+    """A SCREAMING_SNAKE env name for a Pebble value path: container variables
+    (`inputs`, `vars`, `outputs`, …) are dropped, then the first and last segments
+    are kept — ``inputs.table`` → TABLE, ``outputs.extract.uri`` → EXTRACT_URI,
+    ``outputs.child.outputs.report`` → CHILD_REPORT, ``execution.id`` → EXECUTION_ID."""
+    import re
+
+    if len(path) > 1 and path[0] in _CONTAINER_ROOTS:
+        path = path[1:]
+    if not path:
+        return None
+    parts = [path[0]] if len(path) == 1 else [path[0], path[-1]]
+    words = "_".join(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", part) for part in parts)
+    name = re.sub(r"[^A-Za-z0-9]+", "_", words).strip("_").upper()
+    if not name:
+        return None
+    return "_" + name if name[0].isdigit() else name
+
+
+def _dotted(path: list[str]) -> str:
+    return ".".join(path)
+
+
+class TemplateInScript(Rule):
+    code = "CL103"
+    name = "template-in-script"
+    contract = "1"
+    summary = "A Pebble expression or tag inside inline Python: a value spliced into source code"
+    python_scope = ("inline",)
+    explanation = """
+## What it does
+Reports every Pebble expression (`{{ … }}`) and tag (`{% if %}`, `{% for %}`,
+`{% set %}`, …) inside inline Python — a Script task's `script` or a `*.py` entry
+of `inputFiles` — at its exact position. Comments (`{# … #}`) and
+`{% raw %}…{% endraw %}` blocks are not templating and are not reported; for an
+`{% if %}…{% else %}…{% endif %}` construct only the opening tag is reported.
+
+The message suggests an env name built from the value the expression reads, in
+SCREAMING_SNAKE_CASE: the container variable (`inputs`, `vars`, `outputs`, `envs`,
+`globals`, `labels`) is dropped and the first and last segments of the rest are
+kept — `inputs.table` → `TABLE`, `outputs.extract.uri` → `EXTRACT_URI`,
+`outputs.child.outputs.report` → `CHILD_REPORT`, `execution.id` → `EXECUTION_ID`,
+`trigger.date` → `TRIGGER_DATE`; `secret('API_TOKEN')` and `kv('key')` use their
+key. Any name will do; keep it task-specific (credentials belong in
+`pluginDefaults`, see contract 2).
+
+## Why is this bad?
+Kestra renders the script with Pebble *before* Python sees it: the value is
+pasted into source code. A quote, a newline or a backslash in an input breaks the
+script with a syntax error far from its cause — or, with a crafted value, runs
+code of the caller's choosing. Tags are worse: they generate different programs
+per execution, so the code that ran is not the code anybody reviewed. A value
+passed through `env` is data: it cannot change the program.
+
+## Example
+```yaml
+- id: load
+  type: io.kestra.plugin.scripts.python.Script
+  script: |
+    from pipelines.load import load
+    load(table="{{ inputs.table }}")
+```
+
+## Use instead
+```yaml
+- id: load
+  type: io.kestra.plugin.scripts.python.Script
+  env:
+    TABLE: "{{ inputs.table }}"
+  script: |
+    import os
+    from pipelines.load import load
+    load(table=os.environ["TABLE"])
+```
+"""
+    VALID = [
+        Valid(
+            "id: load\nnamespace: company.team\ntasks:\n  - id: load\n    type: io.kestra.plugin.scripts.python.Script\n"
+            '    env:\n      TABLE: "{{ inputs.table }}"\n    script: |\n      import os\n'
+            "      from pipelines.load import load\n      load(table=os.environ[\"TABLE\"])\n",
+            note="Pebble in `env` is fine: the script reads the value as data",
+        ),
+        Valid(
+            FLOW_HEAD + "    script: |\n      {# rendered by Kestra: keep this script free of templating #}\n"
+            "      from pipelines.transform import run\n      run()\n",
+            note="Pebble comments are harmless",
+        ),
+        Valid(
+            FLOW_HEAD + "    script: |\n      {% raw %}\n      template = \"Hello {{ name }}\"\n      {% endraw %}\n"
+            "      print(template)\n",
+            note="text inside `{% raw %}` is not Pebble",
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            FLOW_HEAD + "    script: |\n      from pipelines.load import load\n      load(table=\"{{ inputs.table }}\")\n",
+            line=8, column=19, end_column=37,
+            message="Pebble expression `{{ inputs.table }}` is pasted into the Python source before it runs",
+        ),
+        Invalid(
+            FLOW_HEAD + "    script: |\n      from pipelines.extract import parse\n"
+            "      parse('{{ outputs.extract.uri }}', {{ inputs.limit }})\n",
+            line=8, column=14, end_column=39, count=2,
+            message="pass it through `env` as `EXTRACT_URI` and read `os.environ[\"EXTRACT_URI\"]`",
+            note="every expression is reported; the env name keeps the task id and the output",
+        ),
+        Invalid(
+            FLOW_HEAD + "    script: |\n      from pipelines.report import send\n      send(recipients={{ outputs.lookup[\n"
+            "          'recipients'] | json }})\n",
+            line=8, column=23, end_line=9, end_column=34,
+            message="`{{ outputs.lookup[ 'recipients'] | json }}`",
+            note="an expression spanning lines is reported over all of it",
+        ),
+        Invalid(
+            FLOW_HEAD + "    script: |\n      from pipelines.report import build\n      {% if inputs.debug %}\n"
+            "      build(verbose=True)\n      {% else %}\n      build()\n      {% endif %}\n",
+            line=8, column=7, end_column=28,
+            message="Pebble tag `{% if inputs.debug %}` generates Python code at render time; move the branching "
+                    "into Python, reading `inputs.debug` from `env` as `DEBUG`",
+            note="a tag on its own line; `else` and `endif` belong to the reported `if`",
+        ),
+        Invalid(
+            "id: etl\nnamespace: company.team\ntasks:\n  - id: run\n    type: io.kestra.plugin.scripts.python.Commands\n"
+            "    inputFiles:\n      main.py: |\n        from pipelines.sync import sync\n"
+            "        sync(token=\"{{ secret('API_TOKEN') }}\")\n    commands:\n      - python main.py\n",
+            line=9, column=21, end_column=46,
+            message="provide it as `API_TOKEN` in the `env` of `pluginDefaults`",
+            note="`*.py` input files too; a secret belongs in plugin defaults (contract 2)",
+        ),
+        Invalid(
+            FLOW_HEAD + "    script: \"from pipelines.load import load\\nload('{{ inputs.table }}')\"\n",
+            line=6, column=5, end_column=11,
+            message="(script line 2)",
+            note="a quoted script cannot be mapped exactly: the finding is at the key, naming the script line",
+        ),
+    ]
+
+    def check_python(self, code: PythonCode, context: RuleContext) -> Iterable[Diagnostic]:
+        found: list[Diagnostic] = []
+        for pebble in code.pebble:
+            message = self._message(pebble)
+            if message is None:
+                continue
+            line, column = code.code_position(pebble.start)
+            end_line, end_column = code.code_position(pebble.end)
+            found.append(self.code_diagnostic(code, Span(line, column, end_line, end_column), message))
         return found
+
+    def _message(self, pebble: PebbleSpan) -> str | None:
+        import re
+
+        shown = " ".join(pebble.text.split())
+        if len(shown) > 60:
+            shown = shown[:59].rstrip() + "…"
+        if pebble.kind == "expression":
+            path = pebble_value_path(pebble.inner)
+            env = env_name_for(path)
+            if env is None:
+                advice = "pass the value through `env` and read it from `os.environ`"
+            elif re.search(r"(?<![\w.])secret\s*\(", pebble.inner):
+                # Credentials reach tasks through plugin defaults (contract 2), not the task's env.
+                advice = f"provide it as `{env}` in the `env` of `pluginDefaults` and read `os.environ[\"{env}\"]`"
+            else:
+                advice = f"pass it through `env` as `{env}` and read `os.environ[\"{env}\"]`"
+            return (
+                f"Pebble expression `{shown}` is pasted into the Python source before it runs (a quote in the "
+                f"value breaks the script or injects code); {advice}"
+            )
+        if pebble.kind != "tag":
+            return None  # comments render to nothing
+        words = pebble.inner.split(None, 1)
+        if not words:
+            return None
+        tag = words[0].lower()
+        if tag in _QUIET_TAGS or tag.startswith("end"):
+            return None
+        rest = words[1] if len(words) > 1 else ""
+        if tag == "for" and " in " in f" {rest} ":
+            rest = f" {rest} ".split(" in ", 1)[1]
+        elif tag == "set" and "=" in rest:
+            rest = rest.split("=", 1)[1]
+        path = pebble_value_path(rest)
+        env = env_name_for(path)
+        reading = f"reading `{_dotted(path)}` from `env` as `{env}`" if env else "reading the value from `env`"
+        advice = _TAG_ADVICE.get(tag, "move the logic into Python")
+        return f"Pebble tag `{shown}` generates Python code at render time; {advice}, {reading}"

@@ -1,0 +1,188 @@
+"""Edits of YAML text that change one thing and leave every other byte alone.
+
+``delete_entry`` removes one entry of a mapping — its key, its value (block scalars
+and quoted scalars spanning lines included), the comment at the end of its last
+line and the comment lines that belong to it — and nothing else: indentation,
+other comments, blank lines, line endings (``\\n`` or ``\\r\\n``) and a missing
+newline at the end of the file stay as they were.
+
+What belongs to an entry, in a block mapping::
+
+    env:
+      # Comment lines directly above the key, at the key's indentation and with no
+      # blank line in between, describe the entry: they go with it.
+      DB_HOST: db.internal   # so does the comment at the end of its last line
+      # ...but this one is above the next entry: it stays.
+      DB_PORT: "5432"
+
+In a flow mapping (``{A: x, B: y}``) the entry and one separating comma go
+(``A: x, `` or ``, B: y``); only a flow mapping written on one line is edited (one
+spanning lines may hold comments whose owner is ambiguous): otherwise there is no
+edit. The same holds for anything unusual — an explicit ``? key``, a key sharing
+its line with something other than a sequence dash, text after the value — where
+``delete_entry`` returns None rather than guess.
+
+Nodes are the composed nodes of ``yaml_nodes`` (marks are character offsets).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contractlint.diagnostics import Edit
+from contractlint.flow import yaml_nodes as yn
+from contractlint.source import SourceFile
+
+
+def content_end(source: SourceFile, node: Any) -> int:
+    """Offset just past the last character a node is written with: for a block
+    collection, the end of its last value (its end mark may lie past trailing
+    comments); for a block scalar, the end of its last non-blank line."""
+    while (yn.is_mapping(node) or yn.is_sequence(node)) and not node.flow_style and node.value:
+        last = node.value[-1]
+        node = last[1] if yn.is_mapping(node) else last
+    return yn.end_offset(source, node)
+
+
+def shared_nodes(root: Any) -> set[int]:
+    """``id()`` of every node reached more than once (an anchor and its aliases):
+    editing the text of such a node changes every place that uses it."""
+    seen: set[int] = set()
+    shared: set[int] = set()
+    for node in yn.walk(root):
+        children = [child for pair in node.value for child in pair] if yn.is_mapping(node) else (
+            node.value if yn.is_sequence(node) else []
+        )
+        for child in children:
+            if id(child) in seen:
+                shared.add(id(child))
+            seen.add(id(child))
+    return shared
+
+
+def delete_entry(
+    source: SourceFile,
+    mapping: Any,
+    index: int,
+    parent: tuple[Any, int] | None = None,
+) -> Edit | None:
+    """The edit that deletes entry ``index`` of ``mapping`` cleanly, or None when it
+    cannot be done without guessing.
+
+    When it is the mapping's only entry and ``parent`` — ``(parent mapping, index of
+    the entry whose value is mapping)`` — is given, that parent entry is deleted
+    instead (so an ``env:`` is not left empty); without ``parent`` there is no edit.
+    """
+    entries = yn.items(mapping)
+    if not 0 <= index < len(entries):
+        raise IndexError(f"mapping has no entry {index}")
+    if len(entries) == 1:
+        if parent is None:
+            return None
+        parent_mapping, parent_index = parent
+        if yn.items(parent_mapping)[parent_index][1] is not mapping:
+            raise ValueError("parent entry does not hold this mapping")
+        return delete_entry(source, parent_mapping, parent_index)
+    if mapping.flow_style:
+        span = _flow_entry(source, mapping, index)
+    else:
+        span = _block_entry(source, mapping, index)
+    if span is None:
+        return None
+    start, end = span
+    return Edit(start=start, end=end, content="", span=source.span(start, end))
+
+
+# -- block mappings ---------------------------------------------------------------
+
+
+def _block_entry(source: SourceFile, mapping: Any, index: int) -> tuple[int, int] | None:
+    text = source.text
+    entries = yn.items(mapping)
+    key_node, value_node = entries[index]
+    if not yn.is_scalar(key_node):
+        return None  # a collection as a key
+    key_start = key_node.start_mark.index
+    line_start = _line_start(text, key_start)
+    before_key = text[line_start:key_start]
+    end = _after_trailing_comment(text, content_end(source, value_node))
+    if end is None:
+        return None  # something other than a comment follows the value on its line
+    if before_key.strip(" \t") == "":
+        start = _leading_comments_start(source, entries, index, line_start, len(before_key))
+        end = _next_line_start(text, end)
+        if end == len(text) and not text.endswith("\n") and start > 0:
+            # The last line of a file without a final newline: take the newline before
+            # the entry instead, so the file still ends without one.
+            start -= 2 if text[start - 2 : start] == "\r\n" else 1
+        return start, end
+    if before_key.strip(" \t") == "-" and index == 0:
+        # `- KEY: value` opening a sequence item: the next key moves up to the dash.
+        next_key = entries[1][0]
+        if next_key.start_mark.index < _next_line_start(text, end):
+            return None
+        return key_start, next_key.start_mark.index
+    return None  # `? key`, or a key after other text on its line
+
+
+def _leading_comments_start(
+    source: SourceFile, entries: list[tuple[Any, Any]], index: int, line_start: int, indent: int
+) -> int:
+    """Start of the comment lines that belong to the entry whose key line starts at
+    ``line_start``: directly above, at the key's indentation, no blank line between."""
+    text = source.text
+    floor = content_end(source, entries[index - 1][1]) if index > 0 else 0
+    start = line_start
+    while start > 0:
+        previous = _line_start(text, start - 1)
+        if previous < floor:
+            break
+        line = text[previous : start - 1].rstrip("\r")
+        stripped = line.lstrip(" ")
+        if not stripped.startswith("#") or len(line) - len(stripped) != indent:
+            break
+        start = previous
+    return start
+
+
+# -- flow mappings ----------------------------------------------------------------
+
+
+def _flow_entry(source: SourceFile, mapping: Any, index: int) -> tuple[int, int] | None:
+    text = source.text
+    mapping_start = mapping.start_mark.index
+    mapping_end = mapping.end_mark.index
+    if "\n" in text[mapping_start:mapping_end]:
+        return None  # spans lines: may hold comments, leave it to the user
+    entries = yn.items(mapping)
+    for key_node, _ in entries:
+        if not yn.is_scalar(key_node) or text[mapping_start : key_node.start_mark.index].rstrip().endswith("?"):
+            return None  # a collection as a key, or an explicit `? key`
+    if index < len(entries) - 1:
+        # `A: x, ` — up to the next key.
+        return entries[index][0].start_mark.index, entries[index + 1][0].start_mark.index
+    # The last entry: `, B: y` — from the end of the previous value.
+    return content_end(source, entries[index - 1][1]), content_end(source, entries[index][1])
+
+
+# -- lines ------------------------------------------------------------------------
+
+
+def _line_start(text: str, offset: int) -> int:
+    return text.rfind("\n", 0, offset) + 1
+
+
+def _next_line_start(text: str, offset: int) -> int:
+    """Offset of the line after the one holding ``offset`` (the end of the text when
+    it is the last line)."""
+    newline = text.find("\n", offset)
+    return len(text) if newline == -1 else newline + 1
+
+
+def _after_trailing_comment(text: str, offset: int) -> int | None:
+    """``offset`` if the rest of its line is blank or a comment (the line's content
+    then ends there or after the comment), None if anything else follows."""
+    newline = text.find("\n", offset)
+    rest = text[offset : len(text) if newline == -1 else newline].rstrip("\r")
+    stripped = rest.strip(" \t")
+    return offset if stripped == "" or stripped.startswith("#") else None

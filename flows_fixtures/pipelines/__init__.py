@@ -1,0 +1,1 @@
+"""Example project modules called by the flows in flows_fixtures/."""
