@@ -122,28 +122,37 @@ def check(paths: tuple[str, ...], output_format: str | None, output_file: Path |
     except ConfigError as error:
         _fail(str(error))
 
-    to_terminal = output_file is None and sys.stdout.isatty()
-    color = to_terminal and not no_color and "NO_COLOR" not in os.environ
+    # With --fix on standard input the fixed source owns stdout and the report goes to
+    # stderr, as with ruff.
+    output_stream = sys.stderr if run.stdin_output is not None and not diff else sys.stdout
+    to_terminal = output_file is None and output_stream.isatty()
+    color = to_terminal and not no_color and not _no_color_env()
     show = settings.show_source if settings.show_source is not None else to_terminal
-    options = ReportOptions(color=color, show_source=show, statistics=statistics, unsafe_fixes=settings.unsafe_fixes)
+    options = ReportOptions(
+        color=color,
+        show_source=show,
+        statistics=statistics,
+        unsafe_fixes=settings.unsafe_fixes,
+        quiet=quiet,
+        srcroot=Path.cwd(),
+    )
     if diff:
         output = run.diff
-    elif statistics and settings.output_format == "text":
+    elif statistics and settings.output_format in ("text", "json"):
         from contractlint.reporters.statistics import render_statistics
 
-        output = render_statistics(run.report, options)
+        output = render_statistics(run.report, options, settings.output_format)
     else:
         output = render(settings.output_format, run.report, options)
-        if quiet and settings.output_format == "text":
-            output = "".join(line + "\n" for line in output.splitlines() if _is_diagnostic_line(line, run))
     if run.stdin_output is not None and not diff:
         sys.stdout.buffer.write(run.stdin_output)
         sys.stdout.flush()
-        output_stream = sys.stderr  # the fixed source owns stdout, as with ruff
-    else:
-        output_stream = sys.stdout
     if output_file is not None:
-        output_file.write_text(output, encoding="utf-8")
+        try:
+            output_file.parent.mkdir(parents=True, exist_ok=True)
+            output_file.write_text(output, encoding="utf-8")
+        except OSError as error:
+            _fail(f"cannot write {output_file}: {error.strerror}")
     else:
         output_stream.write(output)
     for warning in run.warnings:
@@ -156,8 +165,9 @@ def check(paths: tuple[str, ...], output_format: str | None, output_file: Path |
     sys.exit(EXIT_DIAGNOSTICS if run.report.diagnostics else EXIT_CLEAN)
 
 
-def _is_diagnostic_line(line: str, run) -> bool:  # noqa: ANN001
-    return any(line.startswith(f"{d.path}:{d.span.line}:{d.span.column}: ") for d in run.report.diagnostics)
+def _no_color_env() -> bool:
+    """NO_COLOR set to a non-empty value (https://no-color.org): no colour."""
+    return "NO_COLOR" in os.environ and os.environ["NO_COLOR"] != ""
 
 
 def _fail(message: str) -> None:
@@ -167,19 +177,39 @@ def _fail(message: str) -> None:
 
 @main.command("rule")
 @click.argument("code_or_name")
-def rule_command(code_or_name: str) -> None:
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
+              help="text (default; coloured on a terminal), markdown (the rules/ page) or json.")
+def rule_command(code_or_name: str, output_format: str) -> None:
     """Explain one rule: what it does, why, a bad and a good example, options and fix."""
-    from contractlint.docs import rule_text
-    from contractlint.rules import rule_by_code_or_name
+    from contractlint import docs
+    from contractlint.rules import all_rules, rule_by_code_or_name
 
-    rule = rule_by_code_or_name(code_or_name)
+    rule = rule_by_code_or_name(code_or_name.strip())
     if rule is None:
-        _fail(f"no rule {code_or_name!r}; `contractlint rules` lists them")
-    click.echo(rule_text(rule), nl=False)
+        import difflib
+
+        keys = [r.code for r in all_rules()] + [r.name for r in all_rules()]
+        close = difflib.get_close_matches(code_or_name.strip(), keys, n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        _fail(f"unknown rule {code_or_name!r}{hint} (`contractlint rules` lists them)")
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps(docs.rule_json(rule), indent=2, ensure_ascii=False))
+    elif output_format == "markdown":
+        click.echo(docs.rule_markdown(rule), nl=False)
+    else:
+        style = None
+        if sys.stdout.isatty() and not _no_color_env():
+            from contractlint.reporters.text_format import Style
+
+            style = Style(color=True)
+        click.echo(docs.rule_text(rule, style), nl=False)
 
 
 @main.command("rules")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text",
+              help="text (default), json or markdown (a table).")
 def rules_command(output_format: str) -> None:
     """List every rule."""
     from contractlint.docs import rules_listing

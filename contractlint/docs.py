@@ -64,13 +64,26 @@ def contracts(rule: type[Rule]) -> list[str]:
     return [part.strip() for part in str(rule.contract).split(",") if part.strip()]
 
 
-def contract_line(rule: type[Rule]) -> str:
+def contract_line(rule: type[Rule], bold: bool = False) -> str:
+    """``Contract 1 — thin inline scripts: flow YAML holds …`` for each contract served."""
     parts = []
     for contract in contracts(rule):
         title = CONTRACT_TITLES[contract] if contract in CONTRACT_TITLES else f"Contract {contract}"
         statement = CONTRACT_STATEMENTS[contract] if contract in CONTRACT_STATEMENTS else ""
-        parts.append(f"{title}: {statement}" if statement else title)
+        head = f"**{title}:**" if bold else f"{title}:"
+        parts.append(f"{head} {statement}" if statement else head.replace(":", "."))
     return " ".join(parts)
+
+
+def summary_sentence(rule: type[Rule]) -> str:
+    summary = rule.summary.strip()
+    return summary if summary.endswith((".", "!", "?")) else summary + "."
+
+
+def listed_summary(rule: type[Rule]) -> str:
+    if rule.default_enabled or "off by default" in rule.summary:
+        return rule.summary
+    return f"{rule.summary} (off by default)"
 
 
 def fix_text(rule: type[Rule]) -> str:
@@ -210,7 +223,7 @@ def example_markdown(
 def rule_help_markdown(rule: type[Rule]) -> str:
     """The rule's explanation with its options and fix: SARIF ``help.markdown``."""
     lines = [
-        f"**{rule.code} {rule.name}** — {rule.summary}.",
+        f"**{rule.code} {rule.name}** — {summary_sentence(rule)}",
         "",
         f"*{contract_line(rule)}*",
         "",
@@ -255,9 +268,9 @@ def rule_markdown(rule: type[Rule], outputs: dict[int, list[str]] | None = None)
     lines = [
         f"# {rule.code} {rule.name}",
         "",
-        f"{rule.summary}.",
+        summary_sentence(rule),
         "",
-        f"- **Contract:** {contract_line(rule)}",
+        f"- {contract_line(rule, bold=True)}",
         f"- **Fix:** {fix_text(rule)}",
         f"- **Enabled by default:** {enabled}.",
         "",
@@ -412,7 +425,7 @@ def rules_listing(output_format: str) -> str:
         return "\n".join(rules_table(rules, "rules/")) + "\n"
     rows = [("Code", "Name", "Contract", "Fix", "Summary")]
     for rule in rules:
-        summary = rule.summary + ("" if rule.default_enabled else " (off by default)")
+        summary = listed_summary(rule)
         rows.append((rule.code, rule.name, rule.contract, FIX_SHORT.get(rule.fix, str(rule.fix)), summary))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     return "".join(
@@ -427,7 +440,7 @@ def _table_cell(text: str) -> str:
 def rules_table(rules: tuple[type[Rule], ...], link_prefix: str) -> list[str]:
     lines = ["| Code | Name | Contract | Summary | Fix |", "|---|---|---|---|---|"]
     for rule in rules:
-        summary = rule.summary + ("" if rule.default_enabled else " (off by default)")
+        summary = listed_summary(rule)
         lines.append(
             f"| [{rule.code}]({link_prefix}{rule.code}.md) | {rule.name} | {_table_cell(rule.contract)} "
             f"| {_table_cell(summary)} | {FIX_SHORT.get(rule.fix, str(rule.fix)) or '—'} |"

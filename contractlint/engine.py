@@ -16,6 +16,7 @@ from contractlint.diagnostics import Diagnostic, Span
 from contractlint.project import Project
 from contractlint.rules import Rule, RuleContext, all_rules
 from contractlint.source import SourceFile, UndecodableFile
+from contractlint.suppressions import ParsedFile
 
 PYTHON_SUFFIXES = (".py",)
 YAML_SUFFIXES = (".yml", ".yaml")
@@ -55,14 +56,15 @@ class Linter:
             found = [unreadable_file(path, str(error), Span(error.line, error.column, error.line, error.column + 1))]
             return FileResult(path, "unreadable", self._finish(path, found, None))
         suffix = PurePosixPath(path).suffix.lower()
+        parsed = ParsedFile()  # what the suppression step reads noqa comments from
         if suffix in PYTHON_SUFFIXES:
-            kind, found = "module", self._lint_module(source)
+            kind, found = "module", self._lint_module(source, parsed)
         elif suffix in YAML_SUFFIXES:
-            kind, found = self._lint_yaml(source)
+            kind, found = self._lint_yaml(source, parsed)
         else:
             raise ValueError(f"not a Python or YAML file: {path}")
         parse_errors = sum(1 for d in found if d.code == "CL003" or (d.code == "CL001" and d.task is None and d.flow is None))
-        return FileResult(path, kind, self._finish(path, found, source), source, parse_errors)
+        return FileResult(path, kind, self._finish(path, found, source, parsed), source, parse_errors)
 
     def unreadable(self, path: str, reason: str) -> FileResult:
         from contractlint.rules.files import unreadable_file
@@ -72,10 +74,12 @@ class Linter:
 
     # -- per kind -------------------------------------------------------------------
 
-    def _lint_module(self, source: SourceFile) -> list[Diagnostic]:
+    def _lint_module(self, source: SourceFile, parsed: ParsedFile) -> list[Diagnostic]:
         from contractlint.python.code import module_code
 
-        return self._lint_code(module_code(source), self.module_rules)
+        code = module_code(source)
+        parsed.codes.append(code)
+        return self._lint_code(code, self.module_rules)
 
     def _lint_code(self, code, rules: list[Rule]) -> list[Diagnostic]:
         from contractlint.python.code import PythonSyntaxError
@@ -90,7 +94,7 @@ class Linter:
             found.extend(rule.check_python(code, self.contexts[rule.code]))
         return found
 
-    def _lint_yaml(self, source: SourceFile) -> tuple[str, list[Diagnostic]]:
+    def _lint_yaml(self, source: SourceFile, parsed: ParsedFile) -> tuple[str, list[Diagnostic]]:
         from contractlint.flow import yaml_nodes as yn
         from contractlint.flow.model import build_flow, is_flow_root
         from contractlint.python.inline import inline_python
@@ -104,20 +108,27 @@ class Linter:
             return "yaml", []  # CI workflows, compose files, server config: not ours
         root = documents[0]
         flow = build_flow(source, root)
+        parsed.flow = flow
         found = [duplicate_key(flow, duplicate) for duplicate in yn.duplicate_keys(root)]
         for rule in self.flow_rules:
             found.extend(rule.check_flow(flow, self.contexts[rule.code]))
         # Inline code is parsed even when no rule reads it: a fix must not break it.
         for code in inline_python(flow):
+            parsed.codes.append(code)
             found.extend(self._lint_code(code, self.inline_rules))
         return "flow", found
 
     # -- selection and suppression ----------------------------------------------------
 
-    def _finish(self, path: str, found: list[Diagnostic], source: SourceFile | None) -> list[Diagnostic]:
+    def _finish(
+        self, path: str, found: list[Diagnostic], source: SourceFile | None, parsed: ParsedFile | None = None
+    ) -> list[Diagnostic]:
+        """Keep the enabled rules' diagnostics, apply per-file-ignores and ``noqa``
+        comments (which needs the parse: the flow's tasks for task-level comments, the
+        Python for its comments), add CL900 for unused ``noqa`` codes, and sort."""
         from contractlint.suppressions import apply_suppressions
 
         enabled = self.settings.enabled
         kept = [d for d in found if d.code in enabled]
-        kept = apply_suppressions(kept, path, source, self.settings)
+        kept = apply_suppressions(kept, path, source, self.settings, parsed)
         return sorted(set(kept), key=lambda d: d.sort_key)

@@ -10,6 +10,42 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from contractlint.flow.defaults import PluginDefault
     from contractlint.python.code import PythonCode
+    from contractlint.python.environ import EnvRead, ModuleInfo
+
+# Bounds on following calls into the project (CL203): deep enough for real helper
+# chains, small enough that a pathological project cannot stall a pre-commit hook.
+MAX_CALL_DEPTH = 8
+MAX_FOLLOWED_FUNCTIONS = 64
+MAX_FOLLOWED_MODULES = 64
+MAX_REEXPORT_HOPS = 5
+
+
+@dataclass(frozen=True)
+class EnvUse:
+    """A read of environment variable ``key`` found by following an inline script into
+    the project: where it is, and through which functions it is reached."""
+
+    key: str
+    path: Path
+    line: int  # 1-based, in the module file
+    column: int
+    module: str  # dotted name of the module that reads it
+    chain: tuple[str, ...] = ()  # functions from the one called to the one reading; () at import
+
+    @property
+    def where(self) -> str:
+        """``src/pipelines/load.py:12 (run → connect)``, for messages."""
+        how = " → ".join(self.chain) if self.chain else f"when {self.module} is imported"
+        return f"{display_path(self.path)}:{self.line} ({how})"
+
+
+@dataclass
+class FollowedEnv:
+    """What the project code reached from one call or import does with the environment."""
+
+    uses: list[EnvUse] = field(default_factory=list)  # reads that raise when the variable is missing
+    assigned: set[str] = field(default_factory=set)  # variables that code sets itself
+    opened: bool = False  # it loads variables nobody can list (dotenv, os.environ.update(x))
 
 
 @dataclass(eq=False)
@@ -19,6 +55,9 @@ class Project:
     runtime_env: frozenset[str] = frozenset()
     global_defaults: tuple[PluginDefault, ...] = ()
     _modules: dict[Path, PythonCode | None] = field(default_factory=dict, repr=False)
+    _infos: dict[str, ModuleInfo | None] = field(default_factory=dict, repr=False)
+    _calls: dict[str, FollowedEnv | None] = field(default_factory=dict, repr=False)
+    _imports: dict[tuple[str, ...], FollowedEnv] = field(default_factory=dict, repr=False)
 
     def find_module(self, dotted: str) -> Path | None:
         """The file of module ``a.b.c`` under the first ``src`` root that has it."""
@@ -47,6 +86,119 @@ class Project:
                 code = None
             self._modules[key] = code
         return self._modules[key]
+
+
+    # -- following inline scripts into the project (CL203) ----------------------------
+
+    def module_info(self, dotted: str) -> ModuleInfo | None:
+        """The environment facts of project module ``dotted``; None when it is not in a
+        ``src`` root or does not parse."""
+        if dotted not in self._infos:
+            from contractlint.python.environ import module_info
+
+            info = None
+            path = self.find_module(dotted)
+            code = self.module_code(path) if path is not None else None
+            if path is not None and code is not None:
+                info = module_info(code, dotted, is_package=path.name == "__init__.py")
+            self._infos[dotted] = info
+        return self._infos[dotted]
+
+    def resolve_function(self, qualified: str) -> tuple[ModuleInfo, str] | None:
+        """``pipelines.load.run`` → (the module ``pipelines.load``, ``"run"``), following
+        re-exports (``from .load import run`` in ``pipelines/__init__.py``); None when it
+        is not a top-level function of a project module."""
+        for _ in range(MAX_REEXPORT_HOPS):
+            module, _, name = qualified.rpartition(".")
+            if not module:
+                return None
+            info = self.module_info(module)
+            if info is None:
+                return None
+            if name in info.functions:
+                return info, name
+            target = info.reexports.get(name)
+            if target is None or target == qualified:
+                return None
+            qualified = target
+        return None
+
+    def import_env(self, modules: tuple[str, ...]) -> FollowedEnv:
+        """What importing ``modules`` runs: their import-time reads, and those of the
+        project modules they import in turn."""
+        if modules not in self._imports:
+            followed = FollowedEnv()
+            pending = list(modules)
+            seen: set[str] = set()
+            while pending and len(seen) < MAX_FOLLOWED_MODULES:
+                dotted = pending.pop(0)
+                if dotted in seen:
+                    continue
+                seen.add(dotted)
+                info = self.module_info(dotted)
+                if info is None:
+                    continue
+                self._collect(followed, info, info.import_time_reads, ())
+                pending.extend(info.import_time_modules)
+            self._imports[modules] = followed
+        return self._imports[modules]
+
+    def call_env(self, qualified: str) -> FollowedEnv | None:
+        """What calling project function ``qualified`` reads, following the functions it
+        calls (in its module and in other project modules, bounded); None when
+        ``qualified`` is not a project function."""
+        if qualified not in self._calls:
+            self._calls[qualified] = self._follow_call(qualified)
+        return self._calls[qualified]
+
+    def _follow_call(self, qualified: str) -> FollowedEnv | None:
+        start = self.resolve_function(qualified)
+        if start is None:
+            return None
+        followed = FollowedEnv()
+        pending: list[tuple[ModuleInfo, str, tuple[str, ...]]] = [(start[0], start[1], (start[1],))]
+        seen: set[tuple[str, str]] = set()
+        modules: list[str] = []
+        while pending and len(seen) < MAX_FOLLOWED_FUNCTIONS:
+            info, name, chain = pending.pop(0)  # breadth first: the shortest chain names a read
+            if (info.dotted, name) in seen:
+                continue
+            seen.add((info.dotted, name))
+            function = info.functions[name]
+            self._collect(followed, info, function.reads, chain)
+            if len(chain) >= MAX_CALL_DEPTH:
+                continue
+            for callee, is_local in function.calls:
+                if is_local:
+                    if callee in info.functions:
+                        pending.append((info, callee, (*chain, callee)))
+                    continue
+                target = self.resolve_function(callee)
+                if target is not None:
+                    pending.append((target[0], target[1], (*chain, target[1])))
+                    if target[0].dotted != start[0].dotted:
+                        modules.append(target[0].dotted)
+        if modules:
+            # A function imported lazily runs its module's import-time code too.
+            imported = self.import_env(tuple(dict.fromkeys(modules)))
+            followed.uses.extend(imported.uses)
+            followed.assigned |= imported.assigned
+            followed.opened |= imported.opened
+        return followed
+
+    def _collect(self, followed: FollowedEnv, info: ModuleInfo, reads: list[EnvRead], chain: tuple[str, ...]) -> None:
+        from libcst.metadata import PositionProvider
+
+        followed.assigned |= info.facts.assigned
+        followed.opened |= info.facts.opened
+        for read in reads:
+            if not read.raises or read.key is None or read.guarded or read.key in info.facts.membership_tested:
+                continue
+            position = info.code.metadata(PositionProvider, read.access).start
+            path = self.find_module(info.dotted)
+            if path is None:
+                continue
+            followed.uses.append(EnvUse(read.key, path, position.line, position.column + 1, info.dotted, chain))
 
 
 def display_path(path: Path) -> str:

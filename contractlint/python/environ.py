@@ -53,7 +53,7 @@ class EnvRead:
     default: Any = None  # the default argument's expression, when one is given
     explicit_none: bool = False  # the default is the literal ``None``
     fallback: Any = None  # ``read or d``: the ``or`` expression whose left operand is the read
-    fallback_is_whole: bool = False  # the ``or`` has exactly two operands (fixable)
+    fallback_is_whole: bool = False  # ``read or d`` alone, not part of a longer chain (fixable)
     raises: bool = False  # a missing variable raises KeyError (``os.environ[K]``, ``.pop(K)``)
     guarded: bool = False  # inside ``try``/``except KeyError`` or ``suppress(KeyError)``
     discarded: bool = False  # an expression statement: the value is not used
@@ -226,7 +226,7 @@ def _analyse(code: PythonCode) -> EnvFacts:
 
         def _comparison(self, node: cst.Comparison) -> None:
             # "K" in os.environ / "K" not in os.environ: the code checks for itself.
-            key = literal_string(node.left)
+            key, _ = key_of(node.left)
             if key is None:
                 return
             for target in node.comparisons:
@@ -235,71 +235,51 @@ def _analyse(code: PythonCode) -> EnvFacts:
 
         def _context(self, read: EnvRead) -> None:
             """Fill in what the read's ancestors say about it."""
+            parents = stack[::-1]  # nearest first
+            if read.kind in ("get", "getenv", "setdefault") and parents:
+                read.fallback = _or_fallback(read.access, parents)
+            reported = read.node
+            holder = parents[0]
+            if reported is not read.access:
+                holder = parents[next(i for i, p in enumerate(parents) if p is reported) + 1]
+            read.discarded = isinstance(holder, cst.Expr)
+            if read.fallback is not None:
+                read.fallback_is_whole = read.fallback.left is read.access and not (
+                    isinstance(holder, cst.BooleanOperation) and isinstance(holder.operator, cst.Or)
+                    and holder.left is read.fallback
+                )
+            read.has_comment = _contains_comment(reported)
             child: cst.CSTNode = read.access
-            for parent in reversed(stack):
-                if isinstance(parent, (cst.Arg, cst.Annotation, cst.Param)) or (
-                    isinstance(parent, cst.BaseSuite) and not isinstance(parent, cst.SimpleStatementSuite)
-                ):
-                    pass
-                if isinstance(parent, cst.BooleanOperation) and read.fallback is None and child is parent.left:
-                    if isinstance(parent.operator, cst.Or) and read.kind != "subscript" and read.kind != "pop":
-                        read.fallback = parent
-                        read.fallback_is_whole = _or_operands(parent) == 2 and not _is_or_left(stack, parent)
-                elif isinstance(parent, cst.BooleanOperation) and child is parent.right:
-                    pass
+            for parent in parents:
+                if isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                    break  # a try around a definition does not guard what its body does later
                 if isinstance(parent, cst.Try) and child is parent.body and _catches_keyerror(code, parent):
                     read.guarded = True
                 if isinstance(parent, cst.With) and child is parent.body and _suppresses_keyerror(code, parent):
                     read.guarded = True
-                if isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-                    # A try around a definition does not guard what the body does later.
-                    break
-                if not _passes_value(parent, child):
-                    break_fallback = True  # noqa: F841 - documents the loop's intent
                 child = parent
-            statement_parent = stack[-1] if stack else None
-            reported = read.node
-            read.discarded = isinstance(statement_parent, cst.Expr) and statement_parent.value is reported
-            if read.fallback is not None:
-                read.discarded = _is_expression_statement(stack, read.fallback)
-            read.has_comment = _contains_comment(reported)
 
     code.module.visit(Finder())
     return facts
 
 
-def _passes_value(parent: Any, child: Any) -> bool:
-    return True
-
-
-def _is_expression_statement(stack: list, node: Any) -> bool:
+def _or_fallback(access: Any, parents: list) -> Any:
+    """The ``or`` expression that falls back from ``access`` to its next operand:
+    ``access or d`` (the read is the left operand) or ``a or access or d`` (``or``
+    chains nest to the left). None when the read is the last operand or not in one."""
     import libcst as cst
 
-    for index, parent in enumerate(stack):
-        if isinstance(parent, cst.Expr) and parent.value is node:
-            return True
-    return False
+    def is_or(node: Any) -> bool:
+        return isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or)
 
-
-def _or_operands(node: Any) -> int:
-    import libcst as cst
-
-    count = 1
-    while isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
-        count += 1
-        node = node.left
-    return count
-
-
-def _is_or_left(stack: list, node: Any) -> bool:
-    """``node`` is the left operand of a further ``or`` (``get(K) or a or b``)."""
-    import libcst as cst
-
-    for index, parent in enumerate(stack):
-        if parent is node and index > 0:
-            above = stack[index - 1]
-            return isinstance(above, cst.BooleanOperation) and isinstance(above.operator, cst.Or) and above.left is node
-    return False
+    parent = parents[0]
+    if not is_or(parent):
+        return None
+    if parent.left is access:
+        return parent
+    if len(parents) > 1 and is_or(parents[1]) and parents[1].left is parent:
+        return parents[1]
+    return None
 
 
 def _bind(call: Any) -> tuple[Any, Any] | None:
@@ -412,11 +392,207 @@ def _contains_comment(node: Any) -> bool:
     import libcst as cst
 
     class Finder(cst.CSTVisitor):
-        found = False
+        def __init__(self) -> None:
+            super().__init__()
+            self.found = False
 
         def visit_Comment(self, comment: cst.Comment) -> None:
-            Finder.found = True
+            self.found = True
 
     finder = Finder()
     node.visit(finder)
-    return Finder.found
+    return finder.found
+
+
+# -- what a project module does with the environment (for CL203) ----------------------------
+
+
+@dataclass(eq=False)
+class FunctionInfo:
+    name: str
+    reads: list[EnvRead]  # reads inside the function (nested definitions included)
+    calls: list[tuple[str, bool]]  # (name, is_local): local top-level functions, or absolute qualified names
+
+
+@dataclass(eq=False)
+class ModuleInfo:
+    """The facts CL203 follows through a project module."""
+
+    dotted: str
+    code: PythonCode
+    facts: EnvFacts
+    functions: dict[str, FunctionInfo]  # top-level functions by name (the last definition wins)
+    reexports: dict[str, str]  # name bound at top level by ``from X import Y`` → absolute ``X.Y``
+    import_time_reads: list[EnvRead]  # reads run when the module is imported
+    import_time_modules: list[str]  # absolute names of modules imported at import time
+
+
+def absolute_name(name: str, package: str) -> str | None:
+    """``.db.connect`` inside package ``pipelines`` → ``pipelines.db.connect``."""
+    if not name.startswith("."):
+        return name
+    dots = len(name) - len(name.lstrip("."))
+    parts = package.split(".") if package else []
+    if dots - 1 > len(parts):
+        return None
+    base = parts[: len(parts) - (dots - 1)]
+    rest = name[dots:]
+    return ".".join([*base, rest] if rest else base) or None
+
+
+def module_info(code: PythonCode, dotted: str, is_package: bool) -> ModuleInfo:
+    """What ``code`` (the module ``dotted``) reads, defines, re-exports and imports."""
+    import libcst as cst
+
+    package = dotted if is_package else dotted.rpartition(".")[0]
+    facts = env_facts(code)
+    functions: dict[str, FunctionInfo] = {}
+    reexports: dict[str, str] = {}
+    import_time_modules: list[str] = []
+    excluded: list[tuple[int, int]] = []  # code not run at import time
+
+    def ranges_of(node: cst.CSTNode) -> tuple[int, int]:
+        return code.node_offsets(node)
+
+    def within(read: EnvRead, span: tuple[int, int]) -> bool:
+        start, end = code.node_offsets(read.access)
+        return span[0] <= start and end <= span[1]
+
+    class Walker(cst.CSTVisitor):
+        """Top-level structure: definitions, imports run at import time, the main guard."""
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            excluded.append(ranges_of(node))
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            excluded.append(ranges_of(node))
+            return False
+
+        def visit_If(self, node: cst.If) -> bool:
+            if _is_main_guard(node.test):
+                excluded.append(ranges_of(node))
+                return False
+            return True
+
+        def visit_Import(self, node: cst.Import) -> None:
+            for alias in node.names:
+                name = _dotted(alias.name)
+                if name:
+                    import_time_modules.append(name)
+
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+            base = "." * len(node.relative) + (_dotted(node.module) or "")
+            absolute = absolute_name(base, package)
+            if absolute is None or absolute == "__future__":
+                return
+            import_time_modules.append(absolute)
+            if isinstance(node.names, cst.ImportStar):
+                return
+            for alias in node.names:
+                name = alias.name.value if isinstance(alias.name, cst.Name) else None
+                if name is None:
+                    continue
+                bound = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
+                reexports[bound] = f"{absolute}.{name}"
+                import_time_modules.append(f"{absolute}.{name}")  # a submodule, when it is one
+
+    code.module.visit(Walker())
+    for statement in code.module.body:
+        if isinstance(statement, cst.FunctionDef):
+            span = ranges_of(statement)
+            functions[statement.name.value] = FunctionInfo(
+                name=statement.name.value,
+                reads=[read for read in facts.reads if within(read, span)],
+                calls=_calls(code, statement, package),
+            )
+    import_time_reads = [read for read in facts.reads if not any(within(read, span) for span in excluded)]
+    for name in functions:
+        reexports.pop(name, None)
+    return ModuleInfo(
+        dotted=dotted,
+        code=code,
+        facts=facts,
+        functions=functions,
+        reexports=reexports,
+        import_time_reads=import_time_reads,
+        import_time_modules=list(dict.fromkeys(import_time_modules)),
+    )
+
+
+def _calls(code: PythonCode, function: Any, package: str) -> list[tuple[str, bool]]:
+    """Functions ``function`` calls that can be followed: top-level functions of the same
+    module (by name) and imported ones (absolute qualified names)."""
+    import libcst as cst
+    from libcst.metadata import QualifiedNameProvider, QualifiedNameSource
+
+    found: list[tuple[str, bool]] = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            names = code.metadata(QualifiedNameProvider, node.func, set())
+            if len(names) != 1:
+                return
+            name = next(iter(names))
+            if name.source == QualifiedNameSource.LOCAL and "." not in name.name:
+                found.append((name.name, True))
+            elif name.source == QualifiedNameSource.IMPORT:
+                absolute = absolute_name(name.name, package)
+                if absolute is not None:
+                    found.append((absolute, False))
+
+    function.visit(Finder())
+    return list(dict.fromkeys(found))
+
+
+def imported_modules(code: PythonCode) -> list[tuple[Any, list[str]]]:
+    """Top-level imports of an inline script: (node to report at, absolute module names
+    that importing runs, outermost package first). Relative imports are skipped."""
+    import libcst as cst
+
+    found: list[tuple[Any, list[str]]] = []
+    for statement in code.module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    name = _dotted(alias.name)
+                    if name:
+                        found.append((alias.name, _with_parents(name)))
+            elif isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None:
+                name = _dotted(small.module)
+                if not name or name == "__future__":
+                    continue
+                modules = _with_parents(name)
+                if not isinstance(small.names, cst.ImportStar):
+                    modules += [f"{name}.{alias.name.value}" for alias in small.names if isinstance(alias.name, cst.Name)]
+                found.append((small.module, modules))
+    return found
+
+
+def _with_parents(dotted: str) -> list[str]:
+    parts = dotted.split(".")
+    return [".".join(parts[: index + 1]) for index in range(len(parts))]
+
+
+def _dotted(node: Any) -> str | None:
+    import libcst as cst
+
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        head = _dotted(node.value)
+        return f"{head}.{node.attr.value}" if head else None
+    return None
+
+
+def _is_main_guard(test: Any) -> bool:
+    import libcst as cst
+
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    left, right = test.left, test.comparisons[0].comparator
+    sides = {literal_string(left), literal_string(right)}
+    names = {node.value for node in (left, right) if isinstance(node, cst.Name)}
+    return "__main__" in sides and "__name__" in names

@@ -459,10 +459,14 @@ def load_prompt(name):
         if kind is None:
             caught = None
         else:
-            candidates = [element.value for element in kind.elements] if isinstance(kind, cst.Tuple) else [kind]
-            broad = set()
-            for candidate in candidates:
-                broad |= qualified_names(code, candidate) & BROAD_EXCEPTIONS
+            broad: set[str] = set()
+            pending = [kind]
+            while pending:  # `except (ValueError, (OSError, Exception))`: tuples nest
+                candidate = pending.pop()
+                if isinstance(candidate, cst.Tuple):
+                    pending.extend(element.value for element in candidate.elements)
+                else:
+                    broad |= qualified_names(code, candidate) & BROAD_EXCEPTIONS
             if not broad:
                 return
             caught = "builtins.BaseException" if "builtins.BaseException" in broad else "builtins.Exception"

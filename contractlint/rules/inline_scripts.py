@@ -299,9 +299,9 @@ def env_name_for(path: list[str]) -> str | None:
     if not path:
         return None
     parts = [path[0]] if len(path) == 1 else [path[0], path[-1]]
-    words = "_".join(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", part) for part in parts)
+    words = "_".join(re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", part) for part in parts)
     name = re.sub(r"[^A-Za-z0-9]+", "_", words).strip("_").upper()
-    if not name:
+    if not name or not words.isascii():  # `kv('clé')`: no env name to suggest
         return None
     return "_" + name if name[0].isdigit() else name
 
@@ -323,6 +323,8 @@ Reports every Pebble expression (`{{ … }}`) and tag (`{% if %}`, `{% for %}`,
 of `inputFiles` — at its exact position. Comments (`{# … #}`) and
 `{% raw %}…{% endraw %}` blocks are not templating and are not reported; for an
 `{% if %}…{% else %}…{% endif %}` construct only the opening tag is reported.
+Expressions inside Python strings and comments count too: Kestra renders the
+whole script, so a line break in the value turns a comment into code.
 
 The message suggests an env name built from the value the expression reads, in
 SCREAMING_SNAKE_CASE: the container variable (`inputs`, `vars`, `outputs`, `envs`,
