@@ -362,7 +362,7 @@ tasks:
             "      CHANNEL_UUID: \"{{ inputs.channel_uuid }}\"\n"
             "    commands:\n"
             "      - python -m pipelines.load\n",
-            line=16,
+            line=15,
             column=7,
             end_column=14,
             message="env key 'DB_HOST' of task 'load' repeats the value of plugin default "
@@ -400,7 +400,7 @@ tasks:
             "      DB_PORT: 5432\n"
             "    commands:\n"
             "      - ./load.sh\n",
-            line=19,
+            line=18,
             column=7,
             end_column=14,
             message="repeats the value of plugin default 'io.kestra.plugin.scripts'",
@@ -435,7 +435,7 @@ tasks:
             "    env: {DBT_TARGET: dev, DBT_THREADS: \"8\"}\n"
             "    commands:\n"
             "      - dbt build\n",
-            line=15,
+            line=14,
             column=11,
             end_column=21,
             message="env key 'DBT_TARGET' of task 'build' is never used: forced plugin default "
@@ -473,7 +473,7 @@ tasks:
             "          DB_HOST: replica.internal\n"
             "        commands:\n"
             "          - python -m pipelines.load \"{{ taskrun.value }}\"\n",
-            line=22,
+            line=18,
             column=11,
             end_column=18,
             message="env key 'DB_HOST' of task 'load_month' shadows plugin default "
@@ -527,7 +527,7 @@ tasks:
             "      LOG_LEVEL: info\n"
             "    commands:\n"
             "      - ./notify.sh\n",
-            line=16,
+            line=15,
             column=7,
             end_column=20,
             count=2,
@@ -790,7 +790,7 @@ tasks:
             "          GOOGLE_APPLICATION_CREDENTIALS: sa.json\n"
             "        commands:\n"
             "          - terraform plan\n",
-            line=12,
+            line=11,
             column=11,
             end_column=41,
             message="env key 'GOOGLE_APPLICATION_CREDENTIALS' of task 'plan'",
@@ -1022,7 +1022,7 @@ tasks:
             "        type: BASIC\n"
             "        username: loader\n"
             "        password: \"s3cr3t-Pa55\"\n",
-            line=13,
+            line=12,
             column=19,
             end_column=32,
             message="hardcoded secret in property 'options.auth.password' of task 'fetch'",

@@ -35,10 +35,12 @@ def outer_offsets(code: PythonCode, node: cst.CSTNode) -> tuple[int, int]:
     """Offsets of ``node`` in ``code.text`` including its own parentheses (libcst's
     positions leave them out)."""
     start, end = code.node_offsets(node)
-    for paren in getattr(node, "lpar", ()):
-        start -= len(code.module.code_for_node(paren))
-    for paren in getattr(node, "rpar", ()):
-        end += len(code.module.code_for_node(paren))
+    # A paren's position spans its own whitespace: `(` starts it, `)` ends it.
+    lpar, rpar = getattr(node, "lpar", ()), getattr(node, "rpar", ())
+    if lpar:
+        start = code.node_offsets(lpar[0])[0]
+    if rpar:
+        end = code.node_offsets(rpar[-1])[1]
     return start, end
 
 
