@@ -199,6 +199,7 @@ def _write(report: RunReport, path: Path) -> BaselineOutcome:
     counts: Counter[Key] = Counter(key_of(d, folder) for d in report.diagnostics)
     data = render(counts).encode("utf-8")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         if path.is_file():
             from contractlint.fixes import write_atomically
 

@@ -157,6 +157,9 @@ def check(paths: tuple[str, ...], output_format: str | None, output_file: Path |
         output_stream.write(output)
     for warning in run.warnings:
         click.echo(f"warning: {warning}", err=True)
+    if not quiet:
+        for note in run.notes:
+            click.echo(note, err=True)
     print_internal_errors(run)
     if run.internal_errors:
         sys.exit(EXIT_ERROR)

@@ -276,7 +276,11 @@ def settings_from_table(
         for rule in all_rules()
     }
     per_file_ignores = []
+    for key in ("exclude", "extend-exclude"):
+        for pattern in table.get(key, ()):
+            _check_glob(pattern, key)
     for pattern, selectors in table.get("per-file-ignores", {}).items():
+        _check_glob(pattern, "per-file-ignores")
         normal = tuple(s.upper() for s in selectors)
         for selector in normal:
             _check_selector(selector, codes)
@@ -299,6 +303,15 @@ def settings_from_table(
         unsafe_fixes=_first(command_line.unsafe_fixes, table.get("unsafe-fixes"), False),
         raw=table,
     )
+
+
+def _check_glob(pattern: str, key: str) -> None:
+    from contractlint.discovery import glob_match
+
+    try:
+        glob_match(pattern, "x")
+    except ValueError as error:
+        raise ConfigError(f"invalid glob {pattern!r} in {key}: {error}") from error
 
 
 def _first(*values: Any) -> Any:

@@ -53,6 +53,11 @@ FIX_TEXT = {
 
 FIX_SHORT = {None: "", "safe": "safe", "unsafe": "unsafe", "sometimes": "some"}
 
+
+def fix_short(rule: type[Rule]) -> str:
+    """The fix column of the listings: "", "safe", "unsafe" or "some"."""
+    return FIX_SHORT[rule.fix] if rule.fix in FIX_SHORT else str(rule.fix)
+
 SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
 
 
@@ -220,6 +225,17 @@ def example_markdown(
 # -- whole documents ----------------------------------------------------------------------------
 
 
+def standard_sections(rule: type[Rule], fix: bool) -> list[str]:
+    """``## Options`` (and ``## Fix``) unless the explanation has its own."""
+    own = sections(explanation(rule))
+    lines: list[str] = []
+    if "Options" not in own:
+        lines += ["## Options", "", *options_markdown(rule), ""]
+    if fix and "Fix" not in own:
+        lines += ["## Fix", "", fix_text(rule), ""]
+    return lines
+
+
 def rule_help_markdown(rule: type[Rule]) -> str:
     """The rule's explanation with its options and fix: SARIF ``help.markdown``."""
     lines = [
@@ -229,13 +245,7 @@ def rule_help_markdown(rule: type[Rule]) -> str:
         "",
         explanation(rule),
         "",
-        "## Options",
-        "",
-        *options_markdown(rule),
-        "",
-        "## Fix",
-        "",
-        fix_text(rule),
+        *standard_sections(rule, fix=True),
     ]
     return "\n".join(lines).strip() + "\n"
 
@@ -276,10 +286,7 @@ def rule_markdown(rule: type[Rule], outputs: dict[int, list[str]] | None = None)
         "",
         explanation(rule),
         "",
-        "## Options",
-        "",
-        *options_markdown(rule),
-        "",
+        *standard_sections(rule, fix=False),
         "## Suppression",
         "",
         *suppression_markdown(rule),
@@ -313,7 +320,16 @@ def example_outputs(rule: type[Rule]) -> dict[int, list[str]]:
     for index, example in enumerate(rule.INVALID):
         with tempfile.TemporaryDirectory(prefix="contractlint-docs-") as folder:
             run = run_example(rule, example, Path(folder))
-        outputs[index] = [diagnostic_line(diagnostic, style) for diagnostic in run.diagnostics]
+            # A message may name another project file by its full path: show it relative
+            # to the example's project, so that pages do not depend on the temporary folder.
+            prefixes = sorted({str(Path(folder)) + "/", str(Path(folder).resolve()) + "/"}, key=len, reverse=True)
+            lines = []
+            for diagnostic in run.diagnostics:
+                line = diagnostic_line(diagnostic, style)
+                for prefix in prefixes:
+                    line = line.replace(prefix, "")
+                lines.append(line)
+        outputs[index] = lines
     return outputs
 
 
@@ -360,13 +376,19 @@ def markdown_to_text(markdown: str, style: Callable[..., str] | None = None) -> 
     def paint(text: str, *names: str) -> str:
         return style(text, *names) if style is not None else text
 
-    def inline(text: str) -> str:
+    def prose(text: str) -> str:
         text = _LINK.sub(lambda m: m.group(1) if not m.group(2).startswith("http") else f"{m.group(1)} ({m.group(2)})", text)
         if style is None:
-            text = _BOLD.sub(r"\1", text)
-            return _EMPHASIS.sub(r"\1", text)
-        text = _INLINE_CODE.sub(lambda m: paint(m.group(1), "cyan"), text)
-        return _BOLD.sub(lambda m: paint(m.group(1), "bold"), text)
+            return _EMPHASIS.sub(r"\1", _BOLD.sub(r"\1", text))
+        return _EMPHASIS.sub(lambda m: paint(m.group(1), "bold"), _BOLD.sub(lambda m: paint(m.group(1), "bold"), text))
+
+    def inline(text: str) -> str:
+        """Prose markup outside `code` spans only: `*.py` is not emphasis."""
+        parts = re.split(r"(`[^`]+`)", text)
+        return "".join(
+            (part if style is None else paint(part[1:-1], "cyan")) if index % 2 else prose(part)
+            for index, part in enumerate(parts)
+        )
 
     out: list[str] = []
     fence: str | None = None
@@ -384,7 +406,7 @@ def markdown_to_text(markdown: str, style: Callable[..., str] | None = None) -> 
         heading = re.match(r"^(#{1,6}) (.*)$", line)
         if heading:
             level, title = len(heading.group(1)), inline(heading.group(2).strip())
-            plain = _INLINE_CODE.sub(r"\1", title) if style is not None else title
+            plain = re.sub(r"\x1b\[[0-9;]*m", "", title)
             if level <= 2:
                 out += [paint(title, "bold"), ("=" if level == 1 else "-") * len(plain)]
             else:
@@ -426,7 +448,7 @@ def rules_listing(output_format: str) -> str:
     rows = [("Code", "Name", "Contract", "Fix", "Summary")]
     for rule in rules:
         summary = listed_summary(rule)
-        rows.append((rule.code, rule.name, rule.contract, FIX_SHORT.get(rule.fix, str(rule.fix)), summary))
+        rows.append((rule.code, rule.name, rule.contract, fix_short(rule), summary))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     return "".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths)) + "  " + row[4] + "\n" for row in rows
@@ -443,7 +465,7 @@ def rules_table(rules: tuple[type[Rule], ...], link_prefix: str) -> list[str]:
         summary = listed_summary(rule)
         lines.append(
             f"| [{rule.code}]({link_prefix}{rule.code}.md) | {rule.name} | {_table_cell(rule.contract)} "
-            f"| {_table_cell(summary)} | {FIX_SHORT.get(rule.fix, str(rule.fix)) or '—'} |"
+            f"| {_table_cell(summary)} | {fix_short(rule) if rule.fix is not None else '—'} |"
         )
     return lines
 

@@ -8,7 +8,7 @@ reads), so files can be linted in any order, in parallel, or from a cache.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from contractlint.config import Settings
@@ -31,6 +31,8 @@ class FileResult:
     # YAML or Python that did not parse, counted whatever rules are selected: a fix
     # must never add one.
     parse_errors: int = 0
+    # Literal secrets in the file (whatever rules ran): never printed by any output.
+    redactions: tuple[Span, ...] = ()
 
 
 class Linter:
@@ -64,7 +66,16 @@ class Linter:
         else:
             raise ValueError(f"not a Python or YAML file: {path}")
         parse_errors = sum(1 for d in found if d.code == "CL003" or (d.code == "CL001" and d.task is None and d.flow is None))
-        return FileResult(path, kind, self._finish(path, found, source, parsed), source, parse_errors)
+        diagnostics = self._finish(path, found, source, parsed)
+        redactions: tuple[Span, ...] = ()
+        if parsed.flow is not None:
+            from contractlint.rules.credentials import secret_spans
+
+            # Every excerpt of this file must hide its secrets, whichever rule reported.
+            redactions = secret_spans(parsed.flow)
+            if redactions:
+                diagnostics = [replace(d, redactions=tuple(dict.fromkeys((*d.redactions, *redactions)))) for d in diagnostics]
+        return FileResult(path, kind, diagnostics, source, parse_errors, redactions)
 
     def unreadable(self, path: str, reason: str) -> FileResult:
         from contractlint.rules.files import unreadable_file
@@ -91,7 +102,12 @@ class Linter:
             return [python_syntax_error(code, error)]
         found: list[Diagnostic] = []
         for rule in rules:
-            found.extend(rule.check_python(code, self.contexts[rule.code]))
+            try:
+                found.extend(rule.check_python(code, self.contexts[rule.code]))
+            except RecursionError:
+                # Nesting beyond even the raised recursion limit: say so at the code, and
+                # let the other rules and files go on.
+                return [python_syntax_error(code, PythonSyntaxError("nested too deeply to analyse", 1, 1))]
         return found
 
     def _lint_yaml(self, source: SourceFile, parsed: ParsedFile) -> tuple[str, list[Diagnostic]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from contractlint.diagnostics import Diagnostic, Edit
@@ -23,6 +23,17 @@ class FixOutcome:
     text: str  # the final text (unchanged when nothing applied)
     applied: int  # number of fixes applied
     refused: list[Diagnostic]  # fixes thrown away because the result did not parse
+    refused_keys: frozenset[tuple] = frozenset()  # their ``fix_key``s
+
+    def without_refused(self, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+        """``diagnostics`` of ``text``, minus the fixes that were refused: the report
+        must not offer a fix that ``--fix`` just declined."""
+        if not self.refused_keys:
+            return diagnostics
+        return [
+            replace(d, fix=None) if d.fix is not None and fix_key(d, self.text) in self.refused_keys else d
+            for d in diagnostics
+        ]
 
 
 def applicable(diagnostic: Diagnostic, unsafe_fixes: bool) -> bool:
@@ -53,12 +64,28 @@ def select_fixes(diagnostics: list[Diagnostic], unsafe_fixes: bool) -> list[Diag
         if not applicable(diagnostic, unsafe_fixes) or diagnostic.fix in seen_fixes:
             continue
         ranges = [(edit.start, edit.end) for edit in diagnostic.fix.edits]
-        if any(_overlaps(r, t) for r in ranges for t in taken):
+        if not _well_formed(ranges) or any(_overlaps(r, t) for r in ranges for t in taken):
             continue
         seen_fixes.add(diagnostic.fix)
         chosen.append(diagnostic)
         taken.extend(ranges)
     return chosen
+
+
+def fix_key(diagnostic: Diagnostic, text: str) -> tuple:
+    """What a fix does, independent of where earlier fixes moved it: which text it
+    replaces with what (to recognise a refused fix in the next round)."""
+    edits = tuple((text[edit.start : edit.end], edit.content) for edit in diagnostic.fix.edits)
+    return (diagnostic.code, diagnostic.message, edits)
+
+
+def _well_formed(ranges: list[tuple[int, int]]) -> bool:
+    """A fix's own edits are ordered ranges that do not overlap (a rule bug otherwise)."""
+    ordered = sorted(ranges)
+    return all(start <= end for start, end in ordered) and all(
+        previous[1] <= following[0] and previous != following
+        for previous, following in zip(ordered, ordered[1:])
+    )
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:

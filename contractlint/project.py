@@ -31,12 +31,13 @@ class EnvUse:
     column: int
     module: str  # dotted name of the module that reads it
     chain: tuple[str, ...] = ()  # functions from the one called to the one reading; () at import
+    shown: str = ""  # the path as messages show it: relative to the project root
 
     @property
     def where(self) -> str:
         """``src/pipelines/load.py:12 (run → connect)``, for messages."""
         how = " → ".join(self.chain) if self.chain else f"when {self.module} is imported"
-        return f"{display_path(self.path)}:{self.line} ({how})"
+        return f"{self.shown}:{self.line} ({how})"
 
 
 @dataclass
@@ -88,6 +89,21 @@ class Project:
         return self._modules[key]
 
 
+    def forget(self, path: Path) -> None:
+        """``path`` was rewritten (``--fix``): read it again when it is next needed."""
+        self._modules.pop(path.resolve(), None)
+        self._infos.clear()
+        self._calls.clear()
+        self._imports.clear()
+
+    def relative(self, path: Path) -> str:
+        """``path`` relative to the project root (``/`` separators) when inside it: what
+        messages show, the same whatever the working directory."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return display_path(path)
+
     # -- following inline scripts into the project (CL203) ----------------------------
 
     def module_info(self, dotted: str) -> ModuleInfo | None:
@@ -138,7 +154,7 @@ class Project:
                 info = self.module_info(dotted)
                 if info is None:
                     continue
-                self._collect(followed, info, info.import_time_reads, ())
+                self._collect(followed, info, info.import_time_reads, (), info.import_time_opened)
                 pending.extend(info.import_time_modules)
             self._imports[modules] = followed
         return self._imports[modules]
@@ -165,7 +181,7 @@ class Project:
                 continue
             seen.add((info.dotted, name))
             function = info.functions[name]
-            self._collect(followed, info, function.reads, chain)
+            self._collect(followed, info, function.reads, chain, function.opened)
             if len(chain) >= MAX_CALL_DEPTH:
                 continue
             for callee, is_local in function.calls:
@@ -186,11 +202,13 @@ class Project:
             followed.opened |= imported.opened
         return followed
 
-    def _collect(self, followed: FollowedEnv, info: ModuleInfo, reads: list[EnvRead], chain: tuple[str, ...]) -> None:
+    def _collect(
+        self, followed: FollowedEnv, info: ModuleInfo, reads: list[EnvRead], chain: tuple[str, ...], opened: bool
+    ) -> None:
         from libcst.metadata import PositionProvider
 
         followed.assigned |= info.facts.assigned
-        followed.opened |= info.facts.opened
+        followed.opened |= opened
         for read in reads:
             if not read.raises or read.key is None or read.guarded or read.key in info.facts.membership_tested:
                 continue
@@ -198,7 +216,9 @@ class Project:
             path = self.find_module(info.dotted)
             if path is None:
                 continue
-            followed.uses.append(EnvUse(read.key, path, position.line, position.column + 1, info.dotted, chain))
+            followed.uses.append(
+                EnvUse(read.key, path, position.line, position.column + 1, info.dotted, chain, self.relative(path))
+            )
 
 
 def display_path(path: Path) -> str:

@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import sys
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from contractlint.config import Settings
+from contractlint.config import ConfigError, Settings
 from contractlint.engine import FileResult, Linter
-from contractlint.fixes import MAX_ROUNDS, FixOutcome, apply_edits, select_fixes, write_atomically
+from contractlint.diagnostics import Diagnostic
+from contractlint.fixes import MAX_ROUNDS, FixOutcome, apply_edits, fix_key, select_fixes, write_atomically
 from contractlint.project import Project, display_path
 from contractlint.reporters import RunReport
 
@@ -32,6 +34,7 @@ class CheckRun:
     report: RunReport
     internal_errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # one-line messages for stderr (not with --quiet)
     diff: str = ""
     stdin_output: bytes | None = None  # the fixed standard input, with --fix
 
@@ -49,11 +52,51 @@ def build_linter(settings: Settings) -> Linter:
 
 
 def run_check(request: CheckRequest, settings: Settings) -> CheckRun:
+    """Lint in a thread with a large stack: libcst's visitors recurse once per syntax
+    level, and real code nests deeper than Python's default recursion limit allows."""
+    import threading
+
+    outcome: list[CheckRun] = []
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            outcome.append(_run_check(request, settings))
+        except BaseException as error:  # noqa: CL302 - handed to the calling thread and raised there
+            failure.append(error)
+
+    previous_stack = threading.stack_size(STACK_BYTES)
+    previous_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(RECURSION_LIMIT)
+    try:
+        worker = threading.Thread(target=work, name="contractlint")
+        worker.start()
+        worker.join()
+    finally:
+        threading.stack_size(previous_stack)
+        sys.setrecursionlimit(previous_limit)
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
+STACK_BYTES = 512 * 1024 * 1024  # virtual address space, committed only as used
+RECURSION_LIMIT = 50_000
+
+
+def _run_check(request: CheckRequest, settings: Settings) -> CheckRun:
     linter = build_linter(settings)
     run = CheckRun(report=RunReport(results=[]))
     if request.stdin_data is not None:
-        name = request.stdin_filename or "-"
-        _lint_one(linter, request, run, name, None, request.stdin_data)
+        from contractlint.discovery import LINTABLE_SUFFIXES
+
+        if request.stdin_filename is None or not request.stdin_filename.lower().endswith(LINTABLE_SUFFIXES):
+            raise ConfigError(
+                "standard input needs --stdin-filename with a .yaml, .yml or .py name, to know what it holds"
+            )
+        if settings.force_exclude and _excluded(Path(request.stdin_filename), settings):
+            return run  # as ruff: an excluded --stdin-filename is not linted with --force-exclude
+        _lint_one(linter, request, run, request.stdin_filename, None, request.stdin_data)
     else:
         from contractlint.discovery import discover
 
@@ -80,8 +123,16 @@ def run_check(request: CheckRequest, settings: Settings) -> CheckRun:
     if request.write_baseline is not None or request.baseline is not None:
         from contractlint import baseline
 
-        baseline.apply(run.report, request.baseline, request.write_baseline)
+        outcome = baseline.apply(run.report, request.baseline, request.write_baseline)
+        if outcome.message:
+            run.notes.append(outcome.message)
     return run
+
+
+def _excluded(path: Path, settings: Settings) -> bool:
+    from contractlint.discovery import is_excluded
+
+    return is_excluded(path.absolute(), settings.root, (*settings.exclude, *settings.extend_exclude))
 
 
 def _lint_one(linter: Linter, request: CheckRequest, run: CheckRun, shown: str, path: Path | None, data: bytes) -> None:
@@ -97,6 +148,9 @@ def _lint_one(linter: Linter, request: CheckRequest, run: CheckRun, shown: str, 
 
 
 def _fix(linter: Linter, request: CheckRequest, run: CheckRun, result: FileResult, path: Path | None) -> FileResult:
+    """Apply the file's fixes (``--fix``) or show them (``--diff``). The file is written
+    once, atomically, only when its text changed, every round still parses, and the
+    file on disk is still the one that was linted."""
     source = result.source
     original = source.text
     outcome = fix_text(linter, result, linter.settings.unsafe_fixes)
@@ -105,47 +159,82 @@ def _fix(linter: Linter, request: CheckRequest, run: CheckRun, result: FileResul
             f"{refused.path}:{refused.span.line}:{refused.span.column}: {refused.code} fix not applied: "
             "the result would not parse"
         )
-    if outcome.applied == 0:
-        return result
-    final = linter.lint_bytes(result.path, source.encode(outcome.text))
     if request.diff:
-        run.diff += "".join(
-            difflib.unified_diff(
-                original.splitlines(keepends=True),
-                outcome.text.splitlines(keepends=True),
-                fromfile=f"a/{result.path}",
-                tofile=f"b/{result.path}",
-            )
-        )
+        if outcome.text != original:
+            run.diff += unified_diff(original, outcome.text, result.path)
         return result  # nothing written: the report is about the file as it is
-    run.report.fixed += outcome.applied
+    if outcome.text == original:
+        if path is None:
+            run.stdin_output = source.encode(original)  # --fix on standard input echoes it
+        return dataclasses.replace(result, diagnostics=outcome.without_refused(result.diagnostics))
+    data = source.encode(outcome.text)
     if path is None:
-        run.stdin_output = source.encode(outcome.text)
+        run.stdin_output = data
     else:
-        write_atomically(path, source.encode(outcome.text))
-    return final
+        try:
+            unchanged = path.read_bytes() == source.encode(original)
+        except OSError:
+            unchanged = False
+        if not unchanged:
+            run.warnings.append(f"{result.path}: changed while it was being linted; fixes not written")
+            return result
+        write_atomically(path, data)
+        linter.project.forget(path)  # CL203 reads project modules: not the old text
+    run.report.fixed += outcome.applied
+    final = linter.lint_bytes(result.path, data)
+    return dataclasses.replace(final, diagnostics=outcome.without_refused(final.diagnostics))
+
+
+def unified_diff(before: str, after: str, shown: str) -> str:
+    """A unified diff of one file, as ``git diff`` shows it: a last line without a line
+    break is marked, so that the next file's header starts on a line of its own."""
+    lines = list(
+        difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            fromfile=f"a/{shown}",
+            tofile=f"b/{shown}",
+        )
+    )
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
 def fix_text(linter: Linter, result: FileResult, unsafe_fixes: bool) -> FixOutcome:
-    """Apply fixes in rounds until none is left; a round that breaks parsing is refused."""
+    """Apply fixes in rounds until none is left. The non-overlapping fixes of a round
+    are applied together and the file linted again; when that result no longer
+    parses (or stops being a flow), each fix of the round is tried alone and the ones
+    that break it are refused, so that one bad fix does not hold back the others."""
     source = result.source
     text = source.text
     applied = 0
-    refused = []
+    refused: list[Diagnostic] = []
+    refused_keys: set[tuple] = set()
     current = result
-    for _ in range(MAX_ROUNDS):
-        chosen = select_fixes(current.diagnostics, unsafe_fixes)
+    one_at_a_time = False
+    budget = MAX_ROUNDS + 2 * sum(1 for d in result.diagnostics if d.fix is not None)
+    for _ in range(budget):
+        candidates = [d for d in current.diagnostics if d.fix is None or fix_key(d, text) not in refused_keys]
+        chosen = [d for d in select_fixes(candidates, unsafe_fixes) if apply_edits(text, list(d.fix.edits)) != text]
         if not chosen:
             break
+        if one_at_a_time:
+            chosen = chosen[:1]
         candidate = apply_edits(text, [edit for d in chosen for edit in d.fix.edits])
-        if candidate == text:
-            break
         relinted = linter.lint_bytes(result.path, source.encode(candidate))
-        if relinted.parse_errors > current.parse_errors:
-            refused.extend(chosen)
-            break
+        if _breaks(current, relinted):
+            if len(chosen) == 1:
+                refused.append(chosen[0])
+                refused_keys.add(fix_key(chosen[0], text))
+            one_at_a_time = True
+            continue
         text, current, applied = candidate, relinted, applied + len(chosen)
-    return FixOutcome(text=text, applied=applied, refused=refused)
+    return FixOutcome(text=text, applied=applied, refused=refused, refused_keys=frozenset(refused_keys))
+
+
+def _breaks(before: FileResult, after: FileResult) -> bool:
+    """The fixed text parses less than the text before, or is no longer the same kind
+    of file (a flow that stopped being one)."""
+    return after.parse_errors > before.parse_errors or after.kind != before.kind
 
 
 def print_internal_errors(run: CheckRun) -> None:

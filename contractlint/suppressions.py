@@ -10,6 +10,8 @@ same here):
   quoted string, a plain multi-line scalar, a block scalar's content); the header line
   of a block scalar (``script: |  # noqa: CL101``) may carry one. Inside a literal
   (``|``) inline Python script a ``#`` is a *Python* comment of that script line.
+  Findings in a folded (``>``) or quoted script are reported at its ``script`` key
+  (positions inside cannot be mapped exactly), so their ``noqa`` goes on that line.
 * the comment holds ``#``, optional spaces, ``noqa`` in any case, optional spaces,
   ``:``, then codes separated by commas and/or spaces: ``# noqa: CL101``,
   ``#NOQA:CL101,CL102``, ``# noqa: CL101 CL102``. A code is upper-case letters then
@@ -214,7 +216,7 @@ def _lex_codes(comment: str, position: int) -> list[tuple[str, int, int]] | None
         if position == length or not comment[position].isdigit() or not comment[position].isascii():
             if missing_delimiter:
                 return None  # `CL101Fabc`
-            break  # `# noqa: CL101 Legacy flow`
+            break  # a reason after the codes: `noqa: CL101 Legacy flow`
         while position < length and comment[position].isascii() and comment[position].isdigit():
             position += 1
         codes.append((comment[start:position], start, position))

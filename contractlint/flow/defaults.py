@@ -42,6 +42,7 @@ class PluginDefault:
     source: SourceFile  # where it is written: the flow, or a server configuration file
     origin: str  # "flow" or "global"
     line_offset: int = 0  # for defaults inside an embedded KESTRA_CONFIGURATION string
+    key: str = "pluginDefaults"  # the flow key it is listed under (or the older taskDefaults)
 
     def matches(self, plugin_type: str | None) -> bool:
         return plugin_type is not None and plugin_type.startswith(self.type)
@@ -54,7 +55,7 @@ class PluginDefault:
     def where(self) -> str:
         """``flow pluginDefaults (line 40)`` or ``kestra.yml:12``, for messages."""
         if self.origin == "flow":
-            return f"flow pluginDefaults, line {self.line}"
+            return f"flow {self.key}, line {self.line}"
         return f"{self.source.path}:{self.line}"
 
     def value(self, *path: str) -> tuple[Any, Any] | None:
@@ -80,10 +81,14 @@ class EnvProvider:
 
 def flow_defaults(flow: Flow) -> list[PluginDefault]:
     pair = yn.get(flow.root, "pluginDefaults") or yn.get(flow.root, "taskDefaults")
-    return _entries(pair[1] if pair else None, flow.source, "flow")
+    if pair is None:
+        return []
+    return _entries(pair[1], flow.source, "flow", key=pair[0].value)
 
 
-def _entries(sequence: Any, source: SourceFile, origin: str, line_offset: int = 0) -> list[PluginDefault]:
+def _entries(
+    sequence: Any, source: SourceFile, origin: str, line_offset: int = 0, key: str = "pluginDefaults"
+) -> list[PluginDefault]:
     found = []
     for node in yn.elements(sequence):
         plugin_type = yn.get_string(node, "type")
@@ -101,6 +106,7 @@ def _entries(sequence: Any, source: SourceFile, origin: str, line_offset: int = 
                 source=source,
                 origin=origin,
                 line_offset=line_offset,
+                key=key,
             )
         )
     return found

@@ -55,8 +55,9 @@ def compose_documents(source: SourceFile) -> list[Any]:
         sys.setrecursionlimit(max(limit, 10_000))
         return [node for node in loader.compose_all(source.text) if node is not None]
     except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        message = _clean_message(error.problem or error.context or "invalid YAML")
+        # A marked error names a problem, a context, or both (with their own marks).
+        mark = error.problem_mark if error.problem_mark is not None else error.context_mark
+        message = _clean_message(error.problem if error.problem else str(error.context))
         if error.context and error.problem and error.context_mark is not None:
             # "found unexpected end of stream" says little without "while scanning a
             # quoted scalar" and where that scalar started.

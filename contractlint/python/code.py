@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 # Deeper bracket nesting than this is a parser-crashing input, not code (CPython
 # itself stops at 200 levels).
 MAX_BRACKET_DEPTH = 200
+# libcst's parser slows down quadratically on very long operator chains
+# (`1 + 1 + … ` 20,000 times takes minutes): big or long-lined sources are measured
+# first with CPython's fast parser, and absurdly deep expressions are refused.
+LARGE_SOURCE = 200_000
+LONG_LINE = 2_000
+MAX_EXPRESSION_DEPTH = 300
 
 
 class PythonSyntaxError(Exception):
@@ -180,12 +186,37 @@ def _parse(text: str) -> cst.Module:
     depth = _bracket_depth(text)
     if depth > MAX_BRACKET_DEPTH:
         raise PythonSyntaxError(f"brackets nested {depth} levels deep (limit {MAX_BRACKET_DEPTH})", 1, 1)
+    if len(text) > LARGE_SOURCE or any(len(line) > LONG_LINE for line in text.split("\n")):
+        _check_expression_depth(text)
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         raise _syntax_error(text, error) from error
     except RecursionError as error:
         raise PythonSyntaxError("code is nested too deeply to parse", 1, 1) from error
+
+
+def _check_expression_depth(text: str) -> None:
+    import ast
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return  # libcst reports the syntax error itself, worded by _syntax_error
+    deepest = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+            if deepest > MAX_EXPRESSION_DEPTH:
+                line = getattr(node, "lineno", 1)
+                raise PythonSyntaxError(
+                    f"expression nested more than {MAX_EXPRESSION_DEPTH} levels deep: too complex to analyse",
+                    line,
+                    getattr(node, "col_offset", 0) + 1,
+                )
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
 def _syntax_error(text: str, error: Exception) -> PythonSyntaxError:
@@ -196,12 +227,20 @@ def _syntax_error(text: str, error: Exception) -> PythonSyntaxError:
     try:
         ast.parse(text)
     except SyntaxError as cpython:
-        return PythonSyntaxError(cpython.msg, cpython.lineno or 1, cpython.offset or 1)
+        # ast.parse always places its errors; a missing place would mean the whole input.
+        line = cpython.lineno if cpython.lineno is not None else 1
+        column = cpython.offset if cpython.offset is not None else 1
+        return PythonSyntaxError(cpython.msg, line, column)
     except (ValueError, RecursionError, MemoryError) as refused:  # NUL bytes, absurd nesting
         return PythonSyntaxError(str(refused), 1, 1)
-    # CPython accepts what libcst rejects (syntax newer than libcst): libcst's words.
-    message = str(error).strip().splitlines()[0] if str(error).strip() else "invalid syntax"
-    return PythonSyntaxError(message, getattr(error, "raw_line", 1), getattr(error, "raw_column", 0) + 1)
+    # CPython accepts what libcst rejects (syntax newer than libcst, or a construct
+    # beyond its limits): say so rather than call valid Python invalid.
+    detail = str(error).strip().splitlines()[0] if str(error).strip() else "invalid syntax"
+    return PythonSyntaxError(
+        f"valid Python that contractlint's parser (libcst) cannot read, so no rule checked it ({detail})",
+        getattr(error, "raw_line", 1),
+        getattr(error, "raw_column", 0) + 1,
+    )
 
 
 def iter_statements(module: cst.Module):

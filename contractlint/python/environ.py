@@ -61,8 +61,11 @@ class EnvRead:
 
     @property
     def node(self) -> Any:
-        """The expression a finding spans: the ``or`` expression for a fallback."""
-        return self.fallback if self.fallback is not None else self.access
+        """The expression a finding spans: ``read or d`` when the read is the left operand
+        of its fallback; the read itself otherwise (``a or read or d``)."""
+        if self.fallback is not None and self.fallback.left is self.access:
+            return self.fallback
+        return self.access
 
     @property
     def has_default(self) -> bool:
@@ -76,7 +79,12 @@ class EnvFacts:
 
     reads: list[EnvRead] = field(default_factory=list)
     assigned: set[str] = field(default_factory=set)  # keys the code sets itself
-    opened: bool = False  # loads variables from elsewhere (dotenv, os.environ.update(x))
+    openers: list[Any] = field(default_factory=list)  # nodes loading variables from elsewhere
+
+    @property
+    def opened(self) -> bool:
+        """The code loads variables nobody can list (dotenv, ``os.environ.update(x)``)."""
+        return bool(self.openers)
     membership_tested: set[str] = field(default_factory=set)  # ``"K" in os.environ``
 
 
@@ -100,10 +108,59 @@ def resolved_names(code: PythonCode, node: cst.CSTNode) -> frozenset[str]:
     import or a builtin; empty when any is local (shadowed) or nothing is known."""
     from libcst.metadata import QualifiedNameProvider, QualifiedNameSource
 
+    if not is_dotted_name(node):
+        return frozenset()  # libcst names `os.environ["A"].get` and `f().get` as if plain
     names = code.metadata(QualifiedNameProvider, node, set())
-    if not names or any(n.source not in (QualifiedNameSource.IMPORT, QualifiedNameSource.BUILTIN) for n in names):
+    if not names:
+        return _star_names(code, node)
+    if any(n.source not in (QualifiedNameSource.IMPORT, QualifiedNameSource.BUILTIN) for n in names):
         return frozenset()
     return frozenset(n.name for n in names)
+
+
+# Names ``from os import *`` binds that matter here (both are in ``os.__all__``).
+STAR_NAMES = frozenset({"environ", "getenv"})
+_STAR_CACHE: weakref.WeakKeyDictionary[PythonCode, bool] = weakref.WeakKeyDictionary()
+
+
+def _star_names(code: PythonCode, node: cst.CSTNode) -> frozenset[str]:
+    """``environ`` / ``getenv`` bound by nothing but a module-level ``from os import *``
+    (libcst does not follow star imports)."""
+    import libcst as cst
+    from libcst.metadata import ScopeProvider
+
+    if isinstance(node, cst.Attribute):
+        return frozenset(f"{name}.{node.attr.value}" for name in _star_names(code, node.value))
+    if not isinstance(node, cst.Name) or node.value not in STAR_NAMES or not imports_os_star(code):
+        return frozenset()
+    scope = code.metadata(ScopeProvider, node)
+    if scope is None or node.value in scope:
+        return frozenset()
+    return frozenset({f"os.{node.value}"})
+
+
+def imports_os_star(code: PythonCode) -> bool:
+    """The module does ``from os import *`` at top level."""
+    import libcst as cst
+
+    if code not in _STAR_CACHE:
+        _STAR_CACHE[code] = any(
+            isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar)
+            and not small.relative and isinstance(small.module, cst.Name) and small.module.value == "os"
+            for statement in code.module.body
+            if isinstance(statement, cst.SimpleStatementLine)
+            for small in statement.body
+        )
+    return _STAR_CACHE[code]
+
+
+def is_dotted_name(node: Any) -> bool:
+    """``a``, ``a.b.c``: names and attributes only (no call, subscript or other value)."""
+    import libcst as cst
+
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return isinstance(node, cst.Name)
 
 
 def resolves_to(code: PythonCode, node: cst.CSTNode, name: str) -> bool:
@@ -162,10 +219,8 @@ def _analyse(code: PythonCode) -> EnvFacts:
                 self._subscript(node)
             elif isinstance(node, cst.Comparison):
                 self._comparison(node)
-            elif isinstance(node, cst.AugAssign) and resolves_to(code, node.target, ENVIRON):
-                facts.opened = True  # os.environ |= {...}
-            elif isinstance(node, cst.AssignTarget) and resolves_to(code, node.target, ENVIRON):
-                facts.opened = True  # os.environ = {...}: a new mapping
+            elif isinstance(node, (cst.AugAssign, cst.AssignTarget)) and _is_environ_itself(code, node.target):
+                facts.openers.append(node)  # os.environ |= {...}, os.environ = {...}
             stack.append(node)
             return True
 
@@ -175,9 +230,9 @@ def _analyse(code: PythonCode) -> EnvFacts:
         def _call(self, node: cst.Call) -> None:
             names = resolved_names(code, node.func)
             if names & OPENING_CALLS and not _update_keys(node, facts):
-                facts.opened = True
+                facts.openers.append(node)
             if any(name.startswith(OPENING_PREFIXES) for name in names):
-                facts.opened = True
+                facts.openers.append(node)
             if len(names) != 1:
                 return
             kind = READ_CALLS.get(next(iter(names)))
@@ -217,12 +272,11 @@ def _analyse(code: PythonCode) -> EnvFacts:
                 if key is not None:
                     facts.assigned.add(key)
                 return
+            # A load, or ``os.environ[K] += v``, which reads K first.
             read = EnvRead(access=node, kind="subscript", key_node=key_node, key=key, key_is_constant=is_constant)
             read.raises = True
             self._context(read)
             facts.reads.append(read)
-            if augmented and key is not None:
-                facts.assigned.add(key)
 
         def _comparison(self, node: cst.Comparison) -> None:
             # "K" in os.environ / "K" not in os.environ: the code checks for itself.
@@ -261,6 +315,14 @@ def _analyse(code: PythonCode) -> EnvFacts:
 
     code.module.visit(Finder())
     return facts
+
+
+def _is_environ_itself(code: PythonCode, node: Any) -> bool:
+    """``os.environ`` (any alias), not an item of it (libcst names ``os.environ[K]``
+    after its value)."""
+    import libcst as cst
+
+    return isinstance(node, (cst.Name, cst.Attribute)) and resolves_to(code, node, ENVIRON)
 
 
 def _or_fallback(access: Any, parents: list) -> Any:
@@ -411,6 +473,7 @@ def _contains_comment(node: Any) -> bool:
 class FunctionInfo:
     name: str
     reads: list[EnvRead]  # reads inside the function (nested definitions included)
+    opened: bool  # it loads variables nobody can list
     calls: list[tuple[str, bool]]  # (name, is_local): local top-level functions, or absolute qualified names
 
 
@@ -424,6 +487,7 @@ class ModuleInfo:
     functions: dict[str, FunctionInfo]  # top-level functions by name (the last definition wins)
     reexports: dict[str, str]  # name bound at top level by ``from X import Y`` → absolute ``X.Y``
     import_time_reads: list[EnvRead]  # reads run when the module is imported
+    import_time_opened: bool  # importing it loads variables nobody can list
     import_time_modules: list[str]  # absolute names of modules imported at import time
 
 
@@ -454,8 +518,8 @@ def module_info(code: PythonCode, dotted: str, is_package: bool) -> ModuleInfo:
     def ranges_of(node: cst.CSTNode) -> tuple[int, int]:
         return code.node_offsets(node)
 
-    def within(read: EnvRead, span: tuple[int, int]) -> bool:
-        start, end = code.node_offsets(read.access)
+    def within(node: Any, span: tuple[int, int]) -> bool:
+        start, end = code.node_offsets(node)
         return span[0] <= start and end <= span[1]
 
     class Walker(cst.CSTVisitor):
@@ -503,10 +567,12 @@ def module_info(code: PythonCode, dotted: str, is_package: bool) -> ModuleInfo:
             span = ranges_of(statement)
             functions[statement.name.value] = FunctionInfo(
                 name=statement.name.value,
-                reads=[read for read in facts.reads if within(read, span)],
+                reads=[read for read in facts.reads if within(read.access, span)],
+                opened=any(within(node, span) for node in facts.openers),
                 calls=_calls(code, statement, package),
             )
-    import_time_reads = [read for read in facts.reads if not any(within(read, span) for span in excluded)]
+    import_time_reads = [read for read in facts.reads if not any(within(read.access, span) for span in excluded)]
+    import_time_opened = any(not any(within(node, span) for span in excluded) for node in facts.openers)
     for name in functions:
         reexports.pop(name, None)
     return ModuleInfo(
@@ -516,6 +582,7 @@ def module_info(code: PythonCode, dotted: str, is_package: bool) -> ModuleInfo:
         functions=functions,
         reexports=reexports,
         import_time_reads=import_time_reads,
+        import_time_opened=import_time_opened,
         import_time_modules=list(dict.fromkeys(import_time_modules)),
     )
 
@@ -530,7 +597,7 @@ def _calls(code: PythonCode, function: Any, package: str) -> list[tuple[str, boo
 
     class Finder(cst.CSTVisitor):
         def visit_Call(self, node: cst.Call) -> None:
-            names = code.metadata(QualifiedNameProvider, node.func, set())
+            names = code.metadata(QualifiedNameProvider, node.func, set()) if is_dotted_name(node.func) else set()
             if len(names) != 1:
                 return
             name = next(iter(names))

@@ -54,4 +54,8 @@ def render(run: RunReport, options: ReportOptions) -> str:
             "fixable": sum(1 for d in diagnostics if fixable(d, options.unsafe_fixes)),
         },
     }
+    if run.baselined or run.stale_baseline:
+        # Only with --baseline: how much it hid, and how much of it matched nothing.
+        document["summary"]["baselined"] = run.baselined
+        document["summary"]["stale_baseline"] = run.stale_baseline
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

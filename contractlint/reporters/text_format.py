@@ -160,7 +160,7 @@ class CodeFrame:
         span = diagnostic.span
         count = source.line_count
         if not 1 <= span.line <= count:
-            return []
+            return help_rows(diagnostic, " ", self.style)
         first, column = span.line, span.column
         last, end_column = span.end_line, span.end_column
         if (last, end_column) < (first, column):

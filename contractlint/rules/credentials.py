@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
-from contractlint.diagnostics import Diagnostic, Edit, Fix
+from contractlint.diagnostics import Diagnostic, Edit, Fix, Span
 from contractlint.flow import yaml_nodes as yn
 from contractlint.rules.base import Invalid, Rule, RuleContext, Valid
 
@@ -65,7 +65,7 @@ PATH_NAMES = frozenset({"GOOGLE_APPLICATION_CREDENTIALS"})
 # `basicAuthPassword`); `token` alone is exact, so `maxTokens`, `tokenUrl` and
 # `maxToken` are not secrets, nor is `passwordField`.
 SECRET_PROPERTIES = frozenset(
-    {"token", "secret", "credentials", "serviceaccount", "authorization", "xapikey", "xauthtoken"}
+    {"token", "secret", "credentials", "serviceaccount", "authorization", "xapikey", "xauthtoken", "clientkeydata"}
 )
 SECRET_PROPERTY_ENDINGS = (
     "password",
@@ -76,6 +76,7 @@ SECRET_PROPERTY_ENDINGS = (
     "apisecret",
     "accesstoken",
     "authtoken",
+    "authorizationtoken",
     "bearertoken",
     "jwttoken",
     "sessiontoken",
@@ -213,6 +214,18 @@ def duplicated_keys(mapping: Any) -> set[str]:
 def every_element(flow: Flow) -> list[Task]:
     """Tasks (nested ones included) and triggers: every mapping a default applies to."""
     return [*flow.tasks, *flow.triggers]
+
+
+def redacted(diagnostic: Diagnostic, flow: Flow, cache: list[tuple[Span, ...]]) -> Diagnostic:
+    """``diagnostic`` with every literal secret of the flow as its redactions: its source
+    excerpt shows the lines around an env entry, which may hold one (even when CL403,
+    whose diagnostics also carry them, is not selected). ``cache`` holds them once
+    computed, per flow."""
+    from dataclasses import replace
+
+    if not cache:
+        cache.append(secret_spans(flow))
+    return replace(diagnostic, redactions=cache[0]) if cache[0] else diagnostic
 
 
 FLOW_HEAD = "id: nightly_load\nnamespace: company.team\n\n"
@@ -553,6 +566,7 @@ tasks:
         from contractlint.flow.edits import delete_entry, shared_nodes
 
         shared: set[int] | None = None
+        secrets: list[tuple[Span, ...]] = []
         for task in every_element(flow):
             pair = task_env(task)
             if pair is None:
@@ -596,13 +610,10 @@ tasks:
                     if edit is not None:
                         edits = (edit,) if marker is None else (marker, edit)
                         fix = Fix("safe", f"Remove env key '{finding.key}'", edits)
-                yield self.flow_diagnostic(
-                    flow,
-                    yn.node_span(flow.source, finding.key_node),
-                    _message(finding, task),
-                    task=task,
-                    fix=fix,
+                diagnostic = self.flow_diagnostic(
+                    flow, yn.node_span(flow.source, finding.key_node), _message(finding, task), task=task, fix=fix
                 )
+                yield redacted(diagnostic, flow, secrets)
 
 
 def _classify(index: int, key: str, key_node: Any, value_node: Any, providers: list[EnvProvider]) -> EnvFinding:
@@ -822,6 +833,7 @@ tasks:
         options = context.options
         patterns = [*options["patterns"], *options["extend-patterns"]]
         ignored = options["ignore-patterns"]
+        secrets: list[tuple[Span, ...]] = []
         for task in every_element(flow):
             pair = task_env(task)
             if pair is None:
@@ -833,13 +845,14 @@ tasks:
                 if is_task_specific(value_node):
                     continue
                 where = f"type '{task.type}' or a prefix of it" if task.type else "the task's type"
-                yield self.flow_diagnostic(
+                diagnostic = self.flow_diagnostic(
                     flow,
                     yn.node_span(flow.source, key_node),
                     f"env key '{key}' of {owner(task)} is a credential or shared runtime value; "
                     f"move it to pluginDefaults ({where}) so every task gets it from one place",
                     task=task,
                 )
+                yield redacted(diagnostic, flow, secrets)
 
 
 # =====================================================================================
@@ -877,8 +890,12 @@ def literal_secrets(node: Any, skip: set[int], seen: set[int]) -> Iterator[Secre
             child = f"{path}.{key}" if path else key
             if key == "env" and yn.is_mapping(value_node):
                 seen.add(id(value_node))
-                for _, env_key, _, env_value in effective_entries(value_node):
-                    if is_secret_env_name(env_key) and is_literal_secret(env_value) and id(env_value) not in seen:
+                # Every entry, duplicates included: an overridden value is still in the file.
+                for env_key_node, env_value in yn.items(value_node):
+                    env_key = yn.scalar_text(env_key_node)
+                    if env_key is None or not is_secret_env_name(env_key):
+                        continue
+                    if is_literal_secret(env_value) and id(env_value) not in seen:
                         seen.add(id(env_value))
                         found.append(SecretValue(f"{child}.{env_key}", env_key, env_value))
             elif yn.is_scalar(value_node):
@@ -888,7 +905,31 @@ def literal_secrets(node: Any, skip: set[int], seen: set[int]) -> Iterator[Secre
             else:
                 stack.append((value_node, child))
         yield from found
-        # Children are pushed in order; reverse nothing: diagnostics are sorted later.
+
+
+def flow_secrets(flow: Flow) -> Iterator[tuple[SecretValue, str, Task | None]]:
+    """Every literal secret of a flow — in its tasks, triggers and flow-level plugin
+    defaults — with who holds it (for messages) and the task (None for a default)."""
+    from contractlint.flow.defaults import flow_defaults
+
+    elements = every_element(flow)
+    task_nodes = {id(task.node) for task in elements}
+    seen: set[int] = set()
+    for task in elements:
+        for found in literal_secrets(task.node, task_nodes - {id(task.node)}, seen):
+            yield found, owner(task), task
+    for default in flow_defaults(flow):
+        if default.values is None:
+            continue
+        for found in literal_secrets(default.values, set(), seen):
+            yield SecretValue(f"values.{found.path}", found.env_key, found.node), f"plugin default '{default.type}'", None
+
+
+def secret_spans(flow: Flow) -> tuple[Span, ...]:
+    """The spans of every literal secret in the flow: text that must never be printed,
+    whichever rules run. CL401 and CL402 put them in their diagnostics' ``redactions``
+    (their source excerpts show the lines around an env entry)."""
+    return tuple(yn.node_span(flow.source, found.node) for found, _, _ in flow_secrets(flow))
 
 
 class HardcodedSecret(Rule):
@@ -1073,20 +1114,8 @@ tasks:
     ]
 
     def check_flow(self, flow: Flow, context: RuleContext) -> Iterable[Diagnostic]:
-        from contractlint.flow.defaults import flow_defaults
-
-        elements = every_element(flow)
-        task_nodes = {id(task.node) for task in elements}
-        seen: set[int] = set()
-        for task in elements:
-            for found in literal_secrets(task.node, task_nodes - {id(task.node)}, seen):
-                yield self._report(flow, found, owner(task), task)
-        for default in flow_defaults(flow):
-            if default.values is None:
-                continue
-            for found in literal_secrets(default.values, set(), seen):
-                found = SecretValue(f"values.{found.path}", found.env_key, found.node)
-                yield self._report(flow, found, f"plugin default '{default.type}'", None)
+        for found, where, task in flow_secrets(flow):
+            yield self._report(flow, found, where, task)
 
     def _report(self, flow: Flow, found: SecretValue, where: str, task: Task | None) -> Diagnostic:
         from dataclasses import replace

@@ -38,10 +38,27 @@ flows as UTF-8; a file in another encoding (or a binary file with a `.yaml`
 name) will not deploy as intended.
 
 ## Example
-A flow saved as Latin-1 (`namespace: café` written as the single byte `0xE9`).
+A flow saved as Latin-1: the `é` below is the single byte `0xE9`, which is not UTF-8.
+```yaml
+id: hello
+namespace: company.team
+tasks:
+  - id: log
+    type: io.kestra.plugin.core.log.Log
+    message: café
+```
 
 ## Use instead
-Save the file as UTF-8.
+The same flow saved as UTF-8 (`é` is the two bytes `0xC3 0xA9`): use the editor's
+"save with encoding", or `iconv -f latin1 -t utf-8`.
+```yaml
+id: hello
+namespace: company.team
+tasks:
+  - id: log
+    type: io.kestra.plugin.core.log.Log
+    message: café
+```
 """
     # Encoding problems cannot be written in a str example; the CLI tests cover them.
     VALID = [Valid("id: hello\nnamespace: company.team\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: café\n")]

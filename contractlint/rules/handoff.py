@@ -18,7 +18,7 @@ from contractlint.flow import yaml_nodes as yn
 from contractlint.rules.base import Invalid, Rule, RuleContext, Valid
 
 if TYPE_CHECKING:
-    from contractlint.flow.model import Flow, Task
+    from contractlint.flow.model import Flow
     from contractlint.python.pebble import PebbleSpan
 
 # Tasks that start another flow with `inputs` (current names and the legacy ones
@@ -82,7 +82,9 @@ lists are searched). A whole `inputs:` written as one expression is reported too
 Inputs whose names say they carry an identifier are not reported: by default
 names ending in `id`, `uuid` or `key` (or their plurals), case-insensitively —
 `run_id`, `customerUUID`, `s3_key`, `order_ids`. Configure the glob patterns with
-`identifier-patterns` under `[tool.contractlint.rules.CL501]`.
+`identifier-patterns` under `[tool.contractlint.rules.CL501]` (the list replaces
+the default; a suffix match also accepts words such as `valid` or `monkey`, so
+narrow it — e.g. `["*_id", "*_uuid", "*_key"]` — if your inputs use such names).
 
 `ForEachItem`'s `items` is not reported: it is the parent's own fan-out source
 (a storage URI Kestra splits into batches), not an input of the next stage; the

@@ -35,7 +35,8 @@ How `noqa` comments work (this is what CL900 checks against):
   reason may follow: `# noqa: CL102 -- legacy flow`) at the end of a line suppresses
   those codes for diagnostics that *start* on that line: in Python modules, in
   inline Python (a Python comment on the script line) and on YAML lines (an `env`
-  entry, a property, a block scalar's `script: |` header line). In Python, a
+  entry, a property, a block scalar's `script: |` header line — where findings in
+  a folded `>` or quoted script are reported). In Python, a
   diagnostic inside a string spanning several lines, or on a backslash-continued
   line, belongs to the last line of that string or statement, as in ruff.
 - On the line of a task's `id:` key it suppresses the codes for the whole task:
@@ -102,7 +103,7 @@ tasks:
             end_column=27,
             message="Unused noqa code CL102",
             fixed=_HEAD + _SCRIPT_TASK + "    script: |\n      from pipelines.transform import run\n      run()\n",
-            note="the loop this comment silenced has moved into a module",
+            note="the loop it silenced moved into a module; only CL900 runs here, so CL102 is 'not enabled'",
         ),
         Invalid(
             _HEAD + "  - id: transform  # noqa: CL101, CL102 -- legacy script\n"
