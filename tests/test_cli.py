@@ -203,3 +203,27 @@ def test_rule_command_shows_the_tested_examples(cli, tmp_path: Path) -> None:
     assert "Why is this bad?" in result.stdout and result.stderr == ""
     missing = cli("rule", "CL999", cwd=tmp_path)
     assert missing.code == 2 and "unknown rule 'CL999'" in missing.stderr
+
+
+def test_hostile_inputs_are_diagnostics_not_hangs_or_tracebacks(cli, tmp_path: Path) -> None:
+    levels = "".join(
+        f"x{i + 1}: &x{i + 1} [{', '.join([f'*x{i}'] * 10)}]\n" for i in range(8)
+    )
+    write(tmp_path, "bomb.yaml", "id: bomb\nnamespace: company.team\nx0: &x0 [a, b]\n" + levels
+          + "tasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n")
+    write(tmp_path, "deep.yaml", "id: deep\nnamespace: company.team\ntasks: " + "[" * 3000 + "]" * 3000 + "\n")
+    write(tmp_path, "nested.py", "x = " + "(" * 500 + ")" * 500 + "\n")
+    write(tmp_path, "chain.py", "x = " + " + ".join(["1"] * 30000) + "\n")
+    write(tmp_path, "calls.py", "x = " + "f(" * 150 + ")" * 150 + "\n")
+    write(tmp_path, "fine.py", "import os\nvalue = os.environ['A']\n")
+    result = cli("check", "--select", "CL0", cwd=tmp_path)
+    assert "Traceback" not in result.stderr and result.stderr == ""
+    assert result.lines == [
+        "bomb.yaml:1:1: CL002 Flow cannot be checked: YAML aliases expand to more than 200000 nodes",
+        "chain.py:1:1: CL003 Python does not parse: expression nested more than 300 levels deep: "
+        "too complex to analyse",
+        "deep.yaml:1:1: CL001 YAML does not parse: document is nested 3000 levels deep (limit 400)",
+        "nested.py:1:1: CL003 Python does not parse: brackets nested 500 levels deep (limit 200)",
+        "Found 4 diagnostics in 4 files.",
+    ]
+    assert result.code == 1

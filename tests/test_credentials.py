@@ -264,28 +264,28 @@ def test_bad_fixture_reports_every_case(cli, tmp_path: Path) -> None:
     assert result.code == 1, result.stderr
     assert result.stderr == ""
     assert result.lines == [
-        f"{BAD}:15:7: CL402 env key 'AWS_ACCESS_KEY_ID' of task 'extract' is a credential or shared runtime value; "
+        f"{BAD}:15:7: CL402 Env key 'AWS_ACCESS_KEY_ID' of task 'extract' is a credential or shared runtime value; "
         "move it to pluginDefaults (type 'io.kestra.plugin.scripts.shell.Commands' or a prefix of it) so every task "
         "gets it from one place",
-        f"{BAD}:16:7: CL402 env key 'AWS_SECRET_ACCESS_KEY' of task 'extract' is a credential or shared runtime "
+        f"{BAD}:16:7: CL402 Env key 'AWS_SECRET_ACCESS_KEY' of task 'extract' is a credential or shared runtime "
         "value; move it to pluginDefaults (type 'io.kestra.plugin.scripts.shell.Commands' or a prefix of it) so "
         "every task gets it from one place",
-        f"{BAD}:27:11: CL401 env key 'DBT_TARGET' of task 'dbt_build' is never used: forced plugin default "
+        f"{BAD}:27:11: CL401 Env key 'DBT_TARGET' of task 'dbt_build' is never used: forced plugin default "
         "'io.kestra.plugin.dbt' (flow pluginDefaults, line 65) overrides it; remove it from the task",
-        f"{BAD}:36:7: CL401 env key 'DB_HOST' of task 'load' repeats the value of plugin default "
+        f"{BAD}:36:7: CL401 Env key 'DB_HOST' of task 'load' repeats the value of plugin default "
         "'io.kestra.plugin.scripts' (flow pluginDefaults, line 61); remove it from the task",
-        f"{BAD}:37:7: CL401 env key 'DB_PORT' of task 'load' shadows plugin default 'io.kestra.plugin.scripts' "
+        f"{BAD}:37:7: CL401 Env key 'DB_PORT' of task 'load' shadows plugin default 'io.kestra.plugin.scripts' "
         "(flows_fixtures/kestra/cl4_application.yml:13) with a different value; keep one: remove it from the task "
         "or change the default",
-        f"{BAD}:45:7: CL401 env key 'AWS_DEFAULT_REGION' of task 'plan' is never used: forced plugin default "
+        f"{BAD}:45:7: CL401 Env key 'AWS_DEFAULT_REGION' of task 'plan' is never used: forced plugin default "
         "'io.kestra.plugin.terraform' (flows_fixtures/kestra/cl4_application.yml:17) overrides it; remove it from "
         "the task",
-        f"{BAD}:46:7: CL402 env key 'TF_VAR_db_password' of task 'plan' is a credential or shared runtime value; "
+        f"{BAD}:46:7: CL402 Env key 'TF_VAR_db_password' of task 'plan' is a credential or shared runtime value; "
         "move it to pluginDefaults (type 'io.kestra.plugin.terraform.cli.TerraformCLI' or a prefix of it) so every "
         "task gets it from one place",
-        f"{BAD}:46:27: CL403 hardcoded secret in env key 'TF_VAR_db_password' of task 'plan'; use "
+        f"{BAD}:46:27: CL403 Hardcoded secret in env key 'TF_VAR_db_password' of task 'plan'; use "
         "\"{{ secret('TF_VAR_db_password') }}\" and store the value in Kestra's secrets",
-        f"{BAD}:58:19: CL403 hardcoded secret in property 'options.auth.password' of task 'notify'; use a "
+        f"{BAD}:58:19: CL403 Hardcoded secret in property 'options.auth.password' of task 'notify'; use a "
         "\"{{ secret('…') }}\" expression and store the value in Kestra's secrets",
         "Found 9 diagnostics in 1 file (3 fixable with --fix).",
     ]
@@ -431,7 +431,7 @@ def test_global_defaults_in_older_and_dotted_server_keys(cli, tmp_path: Path) ->
     )
     result = cli("check", "flow.yaml", "--select", "CL401", cwd=tmp_path)
     assert result.lines[0] == (
-        "flow.yaml:7:7: CL401 env key 'DBT_TARGET' of task 'build' shadows plugin default 'io.kestra.plugin.dbt' "
+        "flow.yaml:7:7: CL401 Env key 'DBT_TARGET' of task 'build' shadows plugin default 'io.kestra.plugin.dbt' "
         "(kestra.yml:2) with a different value; keep one: remove it from the task or change the default"
     )
 

@@ -73,7 +73,7 @@ def test_a_bad_flow_fails_the_hook(hook_repo) -> None:
     result = try_repo(hook_repo, "flows/bad.yaml")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "flows/bad.yaml:6:5: CL101 Inline script has 15 code lines (limit 15)" in result.stdout
-    assert "flows/bad.yaml:11:7: CL102 function definition 'clean' in inline script" in result.stdout
+    assert "flows/bad.yaml:11:7: CL102 Function definition 'clean' in inline script" in result.stdout
 
 
 def test_a_good_flow_passes_and_excluded_files_stay_excluded(hook_repo) -> None:

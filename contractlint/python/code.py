@@ -203,20 +203,19 @@ def _check_expression_depth(text: str) -> None:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return  # libcst reports the syntax error itself, worded by _syntax_error
-    deepest = 0
-    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    # Report at the statement that holds the deep expression: its start is where to look.
+    stack: list[tuple[ast.AST, int, ast.AST]] = [(tree, 0, tree)]
     while stack:
-        node, depth = stack.pop()
-        if depth > deepest:
-            deepest = depth
-            if deepest > MAX_EXPRESSION_DEPTH:
-                line = getattr(node, "lineno", 1)
-                raise PythonSyntaxError(
-                    f"expression nested more than {MAX_EXPRESSION_DEPTH} levels deep: too complex to analyse",
-                    line,
-                    getattr(node, "col_offset", 0) + 1,
-                )
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+        node, depth, statement = stack.pop()
+        if isinstance(node, ast.stmt):
+            statement = node
+        if depth > MAX_EXPRESSION_DEPTH:
+            raise PythonSyntaxError(
+                f"expression nested more than {MAX_EXPRESSION_DEPTH} levels deep: too complex to analyse",
+                getattr(statement, "lineno", 1),
+                getattr(statement, "col_offset", 0) + 1,
+            )
+        stack.extend((child, depth + 1, statement) for child in ast.iter_child_nodes(node))
 
 
 def _syntax_error(text: str, error: Exception) -> PythonSyntaxError:

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from contractlint.python.code import PythonCode
 
 ENVIRON = "os.environ"
-OS = "os"
 # Qualified name of the callee → what kind of read it is.
 READ_CALLS = {
     "os.environ.get": "get",
@@ -181,7 +180,7 @@ def literal_string(node: Any) -> str | None:
 
 
 def source_text(code: PythonCode, node: cst.CSTNode) -> str:
-    """The code of ``node`` as written (parenthesised nodes include their parentheses)."""
+    """The code of ``node`` as written (without parentheses around the node itself)."""
     start, end = code.node_offsets(node)
     return code.raw[start:end]
 
@@ -633,7 +632,9 @@ def imported_modules(code: PythonCode) -> list[tuple[Any, list[str]]]:
                     continue
                 modules = _with_parents(name)
                 if not isinstance(small.names, cst.ImportStar):
-                    modules += [f"{name}.{alias.name.value}" for alias in small.names if isinstance(alias.name, cst.Name)]
+                    modules += [
+                        f"{name}.{alias.name.value}" for alias in small.names if isinstance(alias.name, cst.Name)
+                    ]
                 found.append((small.module, modules))
     return found
 

@@ -99,7 +99,7 @@ class Rule:
         return Diagnostic(
             code=self.code,
             name=self.name,
-            message=message,
+            message=sentence(message),
             path=flow.source.path,
             span=span,
             flow=flow.ref,
@@ -137,7 +137,7 @@ class Rule:
         return Diagnostic(
             code=self.code,
             name=self.name,
-            message=message + code.message_suffix(code_span.line),
+            message=sentence(message) + code.message_suffix(code_span.line),
             path=code.file.path,
             span=span,
             flow=code.flow.ref if code.flow is not None else None,
@@ -145,6 +145,11 @@ class Rule:
             fix=fix if code.code_map.exact else None,
             fingerprint_text=fingerprint_text,
         )
+
+
+def sentence(message: str) -> str:
+    """Messages read as sentences, as ruff's do: a capital first letter."""
+    return message[:1].upper() + message[1:]
 
 
 def _excerpt(text: str, span: Span, flow: Flow) -> str:

@@ -378,7 +378,7 @@ tasks:
             line=15,
             column=7,
             end_column=14,
-            message="env key 'DB_HOST' of task 'load' repeats the value of plugin default "
+            message="Env key 'DB_HOST' of task 'load' repeats the value of plugin default "
             "'io.kestra.plugin.scripts.python.Commands' (flow pluginDefaults, line 5)",
             fixed=FLOW_HEAD
             + "pluginDefaults:\n"
@@ -451,7 +451,7 @@ tasks:
             line=14,
             column=11,
             end_column=21,
-            message="env key 'DBT_TARGET' of task 'build' is never used: forced plugin default "
+            message="Env key 'DBT_TARGET' of task 'build' is never used: forced plugin default "
             "'io.kestra.plugin.dbt' (flow pluginDefaults, line 5) overrides it",
             fixed=FLOW_HEAD
             + "pluginDefaults:\n"
@@ -489,7 +489,7 @@ tasks:
             line=18,
             column=11,
             end_column=18,
-            message="env key 'DB_HOST' of task 'load_month' shadows plugin default "
+            message="Env key 'DB_HOST' of task 'load_month' shadows plugin default "
             "'io.kestra.plugin.scripts.python' (flow pluginDefaults, line 5) with a different value",
             note="shadowing, in a nested task: no fix, the right value is your call",
         ),
@@ -544,7 +544,7 @@ tasks:
             column=7,
             end_column=20,
             count=2,
-            message="env key 'SLACK_CHANNEL' of task 'notify' repeats the value",
+            message="Env key 'SLACK_CHANNEL' of task 'notify' repeats the value",
             fixed=FLOW_HEAD
             + "taskDefaults:\n"
             "  - type: io.kestra.plugin.scripts.shell.Commands\n"
@@ -786,7 +786,7 @@ tasks:
             column=7,
             end_column=24,
             count=2,
-            message="env key 'AWS_ACCESS_KEY_ID' of task 'upload' is a credential or shared runtime value; "
+            message="Env key 'AWS_ACCESS_KEY_ID' of task 'upload' is a credential or shared runtime value; "
             "move it to pluginDefaults (type 'io.kestra.plugin.scripts.shell.Commands' or a prefix of it)",
         ),
         Invalid(
@@ -804,7 +804,7 @@ tasks:
             line=11,
             column=11,
             end_column=41,
-            message="env key 'GOOGLE_APPLICATION_CREDENTIALS' of task 'plan'",
+            message="Env key 'GOOGLE_APPLICATION_CREDENTIALS' of task 'plan'",
             note="a Terraform task nested in a WorkingDirectory",
         ),
         Invalid(
@@ -822,7 +822,7 @@ tasks:
             column=7,
             end_column=18,
             count=2,
-            message="env key 'db_password' of task 'build' is a credential",
+            message="Env key 'db_password' of task 'build' is a credential",
             note="a dbt task; patterns match without regard to case, and extend-patterns adds SNOWFLAKE_*",
         ),
     ]
@@ -1048,7 +1048,7 @@ tasks:
             line=8,
             column=27,
             end_column=44,
-            message="hardcoded secret in env key 'CLOUDQUERY_API_KEY' of task 'sync'; "
+            message="Hardcoded secret in env key 'CLOUDQUERY_API_KEY' of task 'sync'; "
             "use \"{{ secret('CLOUDQUERY_API_KEY') }}\"",
             note="a shell task; the message does not repeat the value",
         ),
@@ -1066,7 +1066,7 @@ tasks:
             line=12,
             column=19,
             end_column=32,
-            message="hardcoded secret in property 'options.auth.password' of task 'fetch'",
+            message="Hardcoded secret in property 'options.auth.password' of task 'fetch'",
             note="a nested property",
         ),
         Invalid(
@@ -1089,7 +1089,7 @@ tasks:
             column=17,
             end_column=22,
             count=2,
-            message="hardcoded secret in property 'values.password' of plugin default 'io.kestra.plugin.jdbc.postgresql'",
+            message="Hardcoded secret in property 'values.password' of plugin default 'io.kestra.plugin.jdbc.postgresql'",
             note="in pluginDefaults too (a number is a literal as much as a string)",
         ),
         Invalid(
@@ -1108,7 +1108,7 @@ tasks:
             column=20,
             end_column=40,
             count=2,
-            message="hardcoded secret in property 'taskRunner.accessKeyId' of task 'transform'",
+            message="Hardcoded secret in property 'taskRunner.accessKeyId' of task 'transform'",
             note="a dbt task's task runner",
         ),
     ]

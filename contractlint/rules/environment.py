@@ -37,6 +37,8 @@ def _key_text(code: PythonCode, read: EnvRead) -> str:
     from contractlint.python.environ import source_text
 
     text = source_text(code, read.key_node)
+    if "\n" in text:
+        text = " ".join(text.split())  # a key expression written over several lines
     if len(text) > 60:
         text = text[:57] + "..."
     if read.key_is_constant:
@@ -100,10 +102,7 @@ def _environ_in_scope(code: PythonCode, node: Any) -> str | None:
             names = scope.get_qualified_names_for(assignment.name)
             if not names or any(n.source != QualifiedNameSource.IMPORT for n in names):
                 continue
-            bindings = list(scope[assignment.name])
-            if isinstance(scope, GlobalScope) and any(
-                code.metadata(PositionProvider, b.node).start.line >= here.line for b in bindings
-            ):
+            if isinstance(scope, GlobalScope) and not _bound_before(code, scope[assignment.name], here.line):
                 continue  # module-level code: the import must come first
             qualified = {n.name for n in names}
             if qualified == {"os.environ"}:
@@ -118,6 +117,16 @@ def _environ_in_scope(code: PythonCode, node: Any) -> str | None:
     if imports_os_star(code) and "environ" not in scope:
         return "environ"  # bound by `from os import *`
     return None
+
+
+def _bound_before(code: PythonCode, bindings: Any, line: int) -> bool:
+    from libcst.metadata import PositionProvider
+
+    for binding in bindings:
+        position = code.metadata(PositionProvider, binding.node)
+        if position is None or position.start.line >= line:
+            return False
+    return True
 
 
 def _import_offset(code: PythonCode, node: Any) -> int | None:
@@ -252,7 +261,8 @@ expression contains Pebble.
             note="an attribute called environ",
         ),
         Valid(
-            'import os\n\nsnapshot = dict(os.environ).get("DB_URL", "x")\ncopied = os.environ.copy().get("DB_URL", "x")\n'
+            'import os\n\nsnapshot = dict(os.environ).get("DB_URL", "x")\n'
+            'copied = os.environ.copy().get("DB_URL", "x")\n'
             'headers = {"a": 1}.get("DB_URL", "x")\n',
             note="copies of the environment and other mappings",
         ),
@@ -526,7 +536,8 @@ runtime gives every task to `runtime-env` in the configuration.
     VALID = [
         Valid(
             FLOW_HEAD + "    env:\n      CHANNEL_UUID: \"{{ inputs.channel_uuid }}\"\n    script: |\n      import os\n"
-            "      from pipelines.load import run\n      run(os.environ[\"CHANNEL_UUID\"], os.environ['EXECUTION_ID'])\n",
+            "      from pipelines.load import run\n"
+            "      run(os.environ[\"CHANNEL_UUID\"], os.environ['EXECUTION_ID'])\n",
             note="the task's env, and EXECUTION_ID from the default runtime-env",
         ),
         Valid(
@@ -547,16 +558,19 @@ runtime gives every task to `runtime-env` in the configuration.
             note="a global default from the Kestra configuration",
         ),
         Valid(
-            FLOW_HEAD + "    script: |\n      import os\n      print(os.environ[\"DB_URL\"], os.environ[\"EXECUTION_ID\"])\n",
+            FLOW_HEAD + "    script: |\n      import os\n"
+            "      print(os.environ[\"DB_URL\"], os.environ[\"EXECUTION_ID\"])\n",
             config={"runtime-env": ["DB_URL", "EXECUTION_ID"]},
             note="runtime-env",
         ),
         Valid(
-            FLOW_HEAD + "    env: \"{{ inputs.env }}\"\n    script: |\n      import os\n      print(os.environ[\"DB_URL\"])\n",
+            FLOW_HEAD + "    env: \"{{ inputs.env }}\"\n    script: |\n      import os\n"
+            "      print(os.environ[\"DB_URL\"])\n",
             note="an env written as a template cannot be listed: nothing is reported",
         ),
         Valid(
-            FLOW_HEAD + "    script: |\n      import os\n      if \"DEBUG\" in os.environ:\n          print(os.environ[\"DEBUG\"])\n"
+            FLOW_HEAD + "    script: |\n      import os\n      if \"DEBUG\" in os.environ:\n"
+            "          print(os.environ[\"DEBUG\"])\n"
             "      try:\n          dsn = os.environ[\"SENTRY_DSN\"]\n      except KeyError:\n          dsn = None\n",
             note="reads the script guards itself",
         ),
@@ -564,7 +578,8 @@ runtime gives every task to `runtime-env` in the configuration.
             FLOW_HEAD + "    env:\n      DB_URL: \"{{ secret('DB_URL') }}\"\n    script: |\n"
             "      from pipelines.load import run\n      run()\n",
             files={"src/pipelines/__init__.py": "", "src/pipelines/load.py": (
-                "import os\n\n\ndef run():\n    return connect()\n\n\ndef connect():\n    return os.environ[\"DB_URL\"]\n"
+                "import os\n\n\ndef run():\n    return connect()\n\n\n"
+                "def connect():\n    return os.environ[\"DB_URL\"]\n"
                 "\n\ndef unused():\n    return os.environ[\"NOT_CALLED\"]\n")},
             config={"src": ["src"]},
             note="only the function called, and what it calls, is followed",
@@ -627,7 +642,8 @@ runtime gives every task to `runtime-env` in the configuration.
             known |= env.assigned
         found: list[tuple[int, Diagnostic]] = []
         for read in facts.reads:
-            if read.raises and read.key is not None and not read.guarded and read.key not in known | facts.membership_tested:
+            unprovided = read.key is not None and read.key not in known | facts.membership_tested
+            if read.raises and unprovided and not read.guarded:
                 message = self._message(task, flow, project, read.key, None)
                 found.append((code.node_offsets(read.access)[0], self.code_diagnostic(code, read.access, message)))
         reported: set[str] = set()

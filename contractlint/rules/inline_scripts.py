@@ -178,13 +178,13 @@ script: |
         Invalid(FLOW_HEAD + "    script: |\n      import os\n      for name in os.listdir('.'):\n          print(name)\n",
                 line=8, column=7, end_column=10, message="'for' loop in inline script"),
         Invalid(FLOW_HEAD + "    script: |\n      def main():\n          pass\n      main()\n",
-                line=7, column=7, end_column=15, message="function definition 'main' in inline script"),
+                line=7, column=7, end_column=15, message="Function definition 'main' in inline script"),
         Invalid(FLOW_HEAD + "    script: |\n      try:\n          import x\n      except ImportError:\n          raise\n",
                 line=7, column=7, end_column=10, message="'try' block in inline script"),
         Invalid(FLOW_HEAD + "    script: |\n      async def main():\n          async for x in y():\n              pass\n",
-                line=7, column=7, end_column=21, count=2, message="function definition 'main'"),
+                line=7, column=7, end_column=21, count=2, message="Function definition 'main'"),
         Invalid(FLOW_HEAD + "    script: |\n      if {{ inputs.go }}:\n          class Café:\n              pass\n",
-                line=8, column=11, end_column=21, message="class definition 'Café'",
+                line=8, column=11, end_column=21, message="Class definition 'Café'",
                 note="Pebble is masked; positions count characters, not bytes"),
     ]
 
