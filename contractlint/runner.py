@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from contractlint.config import ConfigError, Settings
+from contractlint.diagnostics import Diagnostic, Span
 from contractlint.engine import FileResult, Linter
-from contractlint.diagnostics import Diagnostic
 from contractlint.fixes import MAX_ROUNDS, FixOutcome, apply_edits, fix_key, select_fixes, write_atomically
 from contractlint.project import Project, display_path
 from contractlint.reporters import RunReport
+from contractlint.source import SourceFile
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,12 @@ def _fix(linter: Linter, request: CheckRequest, run: CheckRun, result: FileResul
         )
     if request.diff:
         if outcome.text != original:
-            run.diff += unified_diff(original, outcome.text, result.path)
+            after = linter.lint_bytes(result.path, source.encode(outcome.text))
+            run.diff += unified_diff(
+                redacted(source, result.redactions),
+                redacted(after.source, after.redactions) if after.source is not None else outcome.text,
+                result.path,
+            )
         return result  # nothing written: the report is about the file as it is
     if outcome.text == original:
         if path is None:
@@ -183,6 +189,18 @@ def _fix(linter: Linter, request: CheckRequest, run: CheckRun, result: FileResul
     run.report.fixed += outcome.applied
     final = linter.lint_bytes(result.path, data)
     return dataclasses.replace(final, diagnostics=outcome.without_refused(final.diagnostics))
+
+
+def redacted(source: SourceFile, spans: tuple[Span, ...]) -> str:
+    """The file's text with every secret replaced, for output that shows source."""
+    text = source.text
+    for span in sorted(spans, reverse=True):
+        start, end = source.offset(span.line, span.column), source.offset(span.end_line, span.end_column)
+        text = text[:start] + SECRET_MASK + text[end:]
+    return text
+
+
+SECRET_MASK = "********"
 
 
 def unified_diff(before: str, after: str, shown: str) -> str:

@@ -124,7 +124,8 @@ class TestWriteBaseline:
 def test_round_trip_in_a_real_process(project: Path) -> None:
     written = run_cli("check", "--select", "CL102", "--write-baseline", "baseline.json", cwd=project)
     assert (written.code, written.lines, written.stderr) == (
-        0, ["All checks passed!", "2 diagnostics hidden by the baseline."], "")
+        0, ["All checks passed!", "2 diagnostics hidden by the baseline."],
+        "Wrote 2 diagnostics (2 entries) to baseline baseline.json\n")
     write(project, "flows/etl.yaml", FLOW + "      for x in rows():\n          pass\n")
     checked = run_cli("check", "--select", "CL102", "--baseline", "baseline.json", "-q", cwd=project)
     assert (checked.code, checked.lines) == (1, [f"flows/etl.yaml:14:7: CL102 {LOOP}"])

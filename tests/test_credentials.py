@@ -481,6 +481,10 @@ pluginDefaults:
     values:
       env:
         SLACK_BOT_TOKEN: "{{{{ secret('SLACK_BOT_TOKEN') }}}}"
+
+triggers:
+  - id: hourly
+    cron: "0 * * * *"
 """
 
 OUTPUTS = [
@@ -493,6 +497,8 @@ OUTPUTS = [
     # Excerpts of CL401/CL402 show the lines around an env entry, with or without CL403.
     pytest.param(("--select", "CL401", "--show-source"), id="CL401-only-show-source"),
     pytest.param(("--select", "CL402", "--show-source"), id="CL402-only-show-source"),
+    # Excerpts of rules that know nothing of secrets hide them too.
+    pytest.param(("--select", "CL002", "--show-source"), id="CL002-only-show-source"),
 ]
 
 
@@ -507,6 +513,29 @@ def test_no_secret_value_reaches_any_output(cli, tmp_path: Path, options: tuple[
     output = result.stdout + result.stderr
     leaked = [secret for secret in SECRETS if secret in output]
     assert leaked == []
+
+
+def test_no_secret_value_reaches_a_diff(cli, tmp_path: Path) -> None:
+    flow = (
+        "id: f\nnamespace: company.team\ntasks:\n  - id: load\n    type: io.kestra.plugin.scripts.shell.Commands\n"
+        f"    env:\n      DB_PASSWORD: {SECRETS[0]}\n      DB_HOST: db.internal\n    commands:\n      - ./load.sh\n"
+        "pluginDefaults:\n  - type: io.kestra.plugin.scripts\n    values:\n      env:\n        DB_HOST: db.internal\n"
+    )
+    (tmp_path / "f.yaml").write_text(flow, encoding="utf-8")
+    result = cli("check", "f.yaml", "--diff", cwd=tmp_path)
+    assert result.lines == [
+        "--- a/f.yaml",
+        "+++ b/f.yaml",
+        "@@ -5,7 +5,6 @@",
+        "     type: io.kestra.plugin.scripts.shell.Commands",
+        "     env:",
+        "       DB_PASSWORD: ********",
+        "-      DB_HOST: db.internal",
+        "     commands:",
+        "       - ./load.sh",
+        " pluginDefaults:",
+    ]
+    assert (tmp_path / "f.yaml").read_text(encoding="utf-8") == flow
 
 
 def test_secret_diagnostics_carry_redactions_and_clean_fingerprints(tmp_path: Path) -> None:

@@ -569,3 +569,13 @@ def test_module_read_and_inline_read_of_the_same_variable(in_tmp: Path) -> None:
     assert spans(found) == [("CL203", 9, 7, 9, 14), ("CL203", 10, 13, 10, 33)]
     assert "read by src/pipelines/db.py:5 (connect)" in found[0].message
     assert "read by" not in found[1].message
+
+
+def test_task_runner_is_not_the_task(in_tmp: Path) -> None:
+    # A default for the runner's type applies to the runner, whose properties have no env.
+    runner = "    taskRunner:\n      type: io.kestra.plugin.scripts.runner.docker.Docker\n      pullPolicy: IF_NOT_PRESENT\n"
+    head = ("pluginDefaults:\n  - type: io.kestra.plugin.scripts.runner.docker\n    values:\n      env:\n"
+            "        DB_URL: x\n")
+    found = cl203(in_tmp, flow_with('import os\nprint(os.environ["DB_URL"])', env=runner, head=head))
+    assert keys(found) == ["DB_URL"]
+    assert spans(found) == [("CL203", 16, 13, 16, 33)]

@@ -71,7 +71,7 @@ class FallbackCall(Rule):
         class Finder(cst.CSTVisitor):
             def visit_Call(self, node: cst.Call) -> None:
                 if isinstance(node.func, cst.Name) and node.func.value == "fallback":
-                    found.append(rule.code_diagnostic(code, node, "call to fallback()"))
+                    found.append(rule.code_diagnostic(code, node, "Call to fallback()"))
 
         code.module.visit(Finder())
         return found
@@ -195,9 +195,9 @@ class TestModules:
                 "c = fallback()  # noqa\n"
                 "d = '# noqa: CL991'; e = fallback()\n")
         assert lint(root, "m.py", text, select=("CL991",)) == [
-            (3, 5, 3, 15, "CL991", "call to fallback()"),
-            (4, 5, 4, 15, "CL991", "call to fallback()"),
-            (5, 26, 5, 36, "CL991", "call to fallback()"),
+            (3, 5, 3, 15, "CL991", "Call to fallback()"),
+            (4, 5, 4, 15, "CL991", "Call to fallback()"),
+            (5, 26, 5, 36, "CL991", "Call to fallback()"),
         ]
 
     def test_every_spelling_ruff_accepts(self, root: Path) -> None:
@@ -211,14 +211,14 @@ class TestModules:
 
     def test_multi_line_diagnostic_belongs_to_its_start_line(self, root: Path) -> None:
         text = "from pipelines import fallback\nx = fallback(\n    1,\n)  # noqa: CL991\ny = fallback(  # noqa: CL991\n    2,\n)\n"
-        assert lint(root, "m.py", text, select=("CL991",)) == [(2, 5, 4, 2, "CL991", "call to fallback()")]
+        assert lint(root, "m.py", text, select=("CL991",)) == [(2, 5, 4, 2, "CL991", "Call to fallback()")]
 
     def test_multi_line_string_and_continuation_take_the_noqa_of_their_last_line(self, root: Path) -> None:
         text = ('from pipelines import fallback\n'
                 'x = fallback("""\n    text\n""")  # noqa: CL991\n'
                 'y = fallback() + \\\n    1  # noqa: CL991\n'
                 'z = fallback("""  # noqa: CL991\n""")\n')
-        assert lint(root, "m.py", text, select=("CL991",)) == [(7, 5, 8, 5, "CL991", "call to fallback()")]
+        assert lint(root, "m.py", text, select=("CL991",)) == [(7, 5, 8, 5, "CL991", "Call to fallback()")]
 
     def test_syntax_error_can_be_suppressed_on_its_line(self, root: Path) -> None:
         assert lint(root, "m.py", "import os\nprint((1)  # noqa: CL003\n") == []
@@ -285,7 +285,7 @@ class TestInlineScripts:
         text = (HEAD + "  - id: note\n    type: io.kestra.plugin.core.log.Log\n    message: |\n"
                 "      env: API_TOKEN  # noqa: CL992\n    env:\n      API_TOKEN: x  # noqa: CL102\n")
         assert lint(root, "flows/f.yaml", text, select=("CL0", "CL992")) == [
-            (9, 7, 9, 16, "CL992", "env key API_TOKEN"),
+            (9, 7, 9, 16, "CL992", "Env key API_TOKEN"),
         ]
 
 
@@ -303,8 +303,8 @@ class TestYamlLines:
                 "    commands:\n      - echo hi\n      - echo hi\n"
                 "    commands: [echo]  # noqa: CL001\n")
         assert lint(root, "flows/f.yaml", text, select=("CL001", "CL992")) == [
-            (9, 7, 9, 29, "CL992", "env key QUOTED # noqa: CL992"),
-            (10, 7, 10, 12, "CL992", "env key PLAIN"),
+            (9, 7, 9, 29, "CL992", "Env key QUOTED # noqa: CL992"),
+            (10, 7, 10, 12, "CL992", "Env key PLAIN"),
         ]
 
     def test_duplicate_task_id_on_its_line(self, root: Path) -> None:
@@ -321,7 +321,7 @@ class TestYamlLines:
         text = (HEAD + "  - id: notify\n    type: io.kestra.plugin.core.log.Log\n    env:\n"
                 '      NOTE: "a long\n        # noqa: CL992 text"\n      KEY: 1  # noqa: CL992\n')
         assert lint(root, "flows/f.yaml", text, select=("CL0", "CL992")) == [
-            (7, 7, 7, 11, "CL992", "env key NOTE"),
+            (7, 7, 7, 11, "CL992", "Env key NOTE"),
         ]
 
 
@@ -355,7 +355,7 @@ NESTED = (
 class TestTaskLevel:
     def test_id_line_covers_the_task_its_script_and_nested_tasks(self, root: Path) -> None:
         assert lint(root, "flows/f.yaml", NESTED, select=("CL102", "CL900", "CL992")) == [
-            (27, 7, 27, 12, "CL992", "env key TOKEN"),
+            (27, 7, 27, 12, "CL992", "Env key TOKEN"),
             (29, 7, 29, 10, "CL102", LOOP),
         ]
 
@@ -364,7 +364,7 @@ class TestTaskLevel:
         assert lint(root, "flows/f.yaml", text, select=("CL102", "CL992")) == [
             (13, 11, 13, 14, "CL102", LOOP),
             (22, 15, 22, 20, "CL102", "'while' loop in inline script; move the logic into a module function"),
-            (27, 7, 27, 12, "CL992", "env key TOKEN"),
+            (27, 7, 27, 12, "CL992", "Env key TOKEN"),
             (29, 7, 29, 10, "CL102", LOOP),
         ]
 
@@ -388,7 +388,7 @@ class TestTaskLevel:
         assert lint(root, "flows/f.yaml", text, select=("CL101", "CL102", "CL900", "CL992")) == [
             (24, 26, 24, 31, "CL900",
              "Unused noqa code CL101: no CL101 (inline-script-too-long) diagnostic in task 'sibling'"),
-            (27, 7, 27, 12, "CL992", "env key TOKEN"),
+            (27, 7, 27, 12, "CL992", "Env key TOKEN"),
             (29, 7, 29, 10, "CL102", LOOP),
         ]
 
@@ -433,7 +433,7 @@ class TestUnusedNoqa:
         assert lint(root, "flows/f.yaml", text, select=("CL102", "CL900", "CL992")) == [
             (4, 25, 4, 30, "CL900",
              "Unused noqa code CL102: no CL102 (inline-script-logic) diagnostic in task 'branch'"),
-            (27, 7, 27, 12, "CL992", "env key TOKEN"),
+            (27, 7, 27, 12, "CL992", "Env key TOKEN"),
             (29, 7, 29, 10, "CL102", LOOP),
         ]
 

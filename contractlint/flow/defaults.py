@@ -136,6 +136,9 @@ def env_is_open(task: Task, flow: Flow, project: Project) -> bool:
     own = task.value("env")
     if own is not None and not yn.is_mapping(own) and not _is_null(own):
         return True
+    # A templated key (`"{{ inputs.name }}": x`) names a variable only at run time.
+    if any("{{" in key or "{%" in key for key in (yn.scalar_text(k) for k, _ in yn.items(own)) if key):
+        return True
     for default in applicable(task.type, flow, project):
         env = default.value("env")
         if env is not None and not yn.is_mapping(env[1]) and not _is_null(env[1]):

@@ -29,6 +29,7 @@ MAX_BRACKET_DEPTH = 200
 # libcst's parser slows down quadratically on very long operator chains
 # (`1 + 1 + … ` 20,000 times takes minutes): big or long-lined sources are measured
 # first with CPython's fast parser, and absurdly deep expressions are refused.
+SCOPE_PROVIDERS = ("ScopeProvider", "QualifiedNameProvider", "ExpressionContextProvider")
 LARGE_SOURCE = 200_000
 LONG_LINE = 2_000
 MAX_EXPRESSION_DEPTH = 300
@@ -69,6 +70,7 @@ class PythonCode:
     value_node: Any = None  # YAML value node of an inline script
     _module: Any = field(default=None, repr=False)
     _wrapper: Any = field(default=None, repr=False)
+    _scope_resolved: bool = field(default=False, repr=False)
     _line_starts: list[int] | None = field(default=None, repr=False)
 
     @property
@@ -97,6 +99,14 @@ class PythonCode:
     def resolve(self, provider: Any) -> Any:
         """The whole mapping node → metadata of ``provider`` (values may be lazy:
         prefer ``metadata``)."""
+        if not self._scope_resolved and provider.__name__ in SCOPE_PROVIDERS:
+            # Name resolution needs scopes, qualified names and expression contexts
+            # together: one batched traversal computes them (and positions) a third
+            # faster than one traversal each.
+            from libcst import metadata
+
+            self.wrapper.resolve_many([getattr(metadata, name) for name in (*SCOPE_PROVIDERS, "PositionProvider")])
+            self._scope_resolved = True
         return self.wrapper.resolve(provider)
 
     def metadata(self, provider: Any, node: cst.CSTNode, default: Any = None) -> Any:

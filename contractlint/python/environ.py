@@ -197,8 +197,25 @@ def _analyse(code: PythonCode) -> EnvFacts:
     import libcst as cst
 
     facts = EnvFacts()
+    bound = _import_bound_names(code)
+    if not bound:
+        return facts  # nothing imports os or dotenv: no metadata to compute (most files)
     constants = _module_constants(code)
     stack: list[cst.CSTNode] = []
+
+    def may_be(node: Any, attributes: frozenset[str]) -> bool:
+        """Syntactically an imported name, or an attribute in ``attributes`` of a chain
+        rooted at one: what may be the os module's (metadata then decides, and is only
+        computed for code that has such a candidate)."""
+        if isinstance(node, cst.Attribute):
+            if node.attr.value not in attributes:
+                return False
+            while isinstance(node, cst.Attribute):
+                node = node.value
+        return isinstance(node, cst.Name) and node.value in bound
+
+    def may_be_environ(node: Any) -> bool:
+        return may_be(node, ENVIRON_ATTRIBUTES)
 
     def key_of(node: Any) -> tuple[str | None, bool]:
         if node is None or touches_pebble(code, node):
@@ -213,12 +230,19 @@ def _analyse(code: PythonCode) -> EnvFacts:
     class Finder(cst.CSTVisitor):
         def on_visit(self, node: cst.CSTNode) -> bool:
             if isinstance(node, cst.Call):
-                self._call(node)
+                if may_be(node.func, CALL_ATTRIBUTES):
+                    self._call(node)
             elif isinstance(node, cst.Subscript):
-                self._subscript(node)
+                if may_be_environ(node.value):
+                    self._subscript(node)
             elif isinstance(node, cst.Comparison):
-                self._comparison(node)
-            elif isinstance(node, (cst.AugAssign, cst.AssignTarget)) and _is_environ_itself(code, node.target):
+                if any(may_be_environ(target.comparator) for target in node.comparisons):
+                    self._comparison(node)
+            elif (
+                isinstance(node, (cst.AugAssign, cst.AssignTarget))
+                and may_be_environ(node.target)
+                and _is_environ_itself(code, node.target)
+            ):
                 facts.openers.append(node)  # os.environ |= {...}, os.environ = {...}
             stack.append(node)
             return True
@@ -314,6 +338,49 @@ def _analyse(code: PythonCode) -> EnvFacts:
 
     code.module.visit(Finder())
     return facts
+
+
+# Attribute names worth resolving: ``os.environ``, and the calls that read or fill it.
+ENVIRON_ATTRIBUTES = frozenset({"environ"})
+CALL_ATTRIBUTES = frozenset({"get", "getenv", "setdefault", "pop", "update", "load_dotenv", "read_env"})
+# Modules whose names matter here: the os module, and loaders that fill the environment.
+WATCHED_MODULES = ("os", *(prefix.rstrip(".") for prefix in OPENING_PREFIXES))
+
+
+def _import_bound_names(code: PythonCode) -> frozenset[str]:
+    """Names any import statement of ``code`` binds to the os module, something in it,
+    or an environment loader (``os``, ``_os``, ``environ``, ``ge``, ``load_dotenv``)
+    — found from the syntax alone, so that code without them costs no metadata."""
+    import libcst as cst
+
+    def watched(dotted: str | None) -> bool:
+        return dotted is not None and any(dotted == m or dotted.startswith(m + ".") for m in WATCHED_MODULES)
+
+    names: set[str] = set()
+
+    class Finder(cst.CSTVisitor):
+        def visit_Import(self, node: cst.Import) -> None:
+            for alias in node.names:
+                dotted = _dotted(alias.name)
+                if watched(dotted):
+                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                        names.add(alias.asname.name.value)
+                    else:
+                        names.add(dotted.split(".")[0])
+
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+            if node.relative or not watched(_dotted(node.module)):
+                return
+            if isinstance(node.names, cst.ImportStar):
+                names.update(STAR_NAMES if _dotted(node.module) == "os" else ("load_dotenv", "read_env"))
+                return
+            for alias in node.names:
+                bound = alias.asname.name if alias.asname is not None else alias.name
+                if isinstance(bound, cst.Name):
+                    names.add(bound.value)
+
+    code.module.visit(Finder())
+    return frozenset(names)
 
 
 def _is_environ_itself(code: PythonCode, node: Any) -> bool:
