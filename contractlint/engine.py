@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from contractlint.config import Settings
 from contractlint.diagnostics import Diagnostic, Span
@@ -17,6 +18,9 @@ from contractlint.project import Project
 from contractlint.rules import Rule, RuleContext, all_rules
 from contractlint.source import SourceFile, UndecodableFile
 from contractlint.suppressions import ParsedFile
+
+if TYPE_CHECKING:
+    from contractlint.python.code import PythonCode
 
 PYTHON_SUFFIXES = (".py",)
 YAML_SUFFIXES = (".yml", ".yaml")
@@ -65,7 +69,6 @@ class Linter:
             kind, found = self._lint_yaml(source, parsed)
         else:
             raise ValueError(f"not a Python or YAML file: {path}")
-        parse_errors = sum(1 for d in found if d.code == "CL003" or (d.code == "CL001" and d.task is None and d.flow is None))
         diagnostics = self._finish(path, found, source, parsed)
         redactions: tuple[Span, ...] = ()
         if parsed.flow is not None:
@@ -75,7 +78,7 @@ class Linter:
             redactions = secret_spans(parsed.flow)
             if redactions:
                 diagnostics = [replace(d, redactions=tuple(dict.fromkeys((*d.redactions, *redactions)))) for d in diagnostics]
-        return FileResult(path, kind, diagnostics, source, parse_errors, redactions)
+        return FileResult(path, kind, diagnostics, source, parsed.parse_errors, redactions)
 
     def unreadable(self, path: str, reason: str) -> FileResult:
         from contractlint.rules.files import unreadable_file
@@ -90,15 +93,16 @@ class Linter:
 
         code = module_code(source)
         parsed.codes.append(code)
-        return self._lint_code(code, self.module_rules)
+        return self._lint_code(code, self.module_rules, parsed)
 
-    def _lint_code(self, code, rules: list[Rule]) -> list[Diagnostic]:
+    def _lint_code(self, code: PythonCode, rules: list[Rule], parsed: ParsedFile) -> list[Diagnostic]:
         from contractlint.python.code import PythonSyntaxError
         from contractlint.rules.files import python_syntax_error
 
         try:
             code.module  # noqa: B018 - parse once, here, before any rule runs
         except PythonSyntaxError as error:
+            parsed.parse_errors += 1
             return [python_syntax_error(code, error)]
         found: list[Diagnostic] = []
         for rule in rules:
@@ -119,6 +123,7 @@ class Linter:
         try:
             documents = yn.compose_documents(source)
         except yn.YamlError as error:
+            parsed.parse_errors += 1
             return "yaml", [yaml_syntax_error(source, error)]
         if len(documents) != 1 or not is_flow_root(documents[0]):
             return "yaml", []  # CI workflows, compose files, server config: not ours
@@ -131,7 +136,7 @@ class Linter:
         # Inline code is parsed even when no rule reads it: a fix must not break it.
         for code in inline_python(flow):
             parsed.codes.append(code)
-            found.extend(self._lint_code(code, self.inline_rules))
+            found.extend(self._lint_code(code, self.inline_rules, parsed))
         return "flow", found
 
     # -- selection and suppression ----------------------------------------------------

@@ -75,6 +75,7 @@ class ParsedFile:
 
     flow: Flow | None = None
     codes: list[PythonCode] = field(default_factory=list)
+    parse_errors: int = 0  # YAML or Python that did not parse (CL001/CL003 raised)
 
 
 def apply_suppressions(

@@ -463,7 +463,7 @@ behaviour for code that handles `None`.
 class EnvNotProvided(Rule):
     code = "CL203"
     name = "env-not-provided"
-    contract = "2"  # and 4: the KeyError it predicts is contract 4's
+    contract = "2, 4"  # the variable nobody provides (2) is the KeyError of contract 4
     summary = "Inline Python (or the project function it calls) reads os.environ[K] but the task is not given K"
     python_scope = ("inline",)
     explanation = """
