@@ -28,7 +28,7 @@ def timed_command(args: list[str], repeat: int) -> float:
     return statistics.median(samples)
 
 
-def timed_in_process(target: Path, repeat: int) -> tuple[float, int, dict[str, int]]:
+def timed_in_process(target: Path, repeat: int, jobs: int | None) -> tuple[float, int, dict[str, int]]:
     from contractlint.config import CommandLine, resolve_settings
     from contractlint.runner import CheckRequest, run_check
 
@@ -38,7 +38,7 @@ def timed_in_process(target: Path, repeat: int) -> tuple[float, int, dict[str, i
     files = 0
     for _ in range(repeat):
         started = time.perf_counter()
-        run = run_check(CheckRequest(paths=(str(target),)), settings)
+        run = run_check(CheckRequest(paths=(str(target),), jobs=jobs), settings)
         samples.append(time.perf_counter() - started)
         files = run.report.files
         counts = {}
@@ -55,10 +55,12 @@ def main() -> None:
 
     startup = timed_command(["--version"], options.repeat)
     one_file = timed_command(["check", "flows_fixtures/good/hello_world.yaml"], options.repeat)
-    whole, files, counts = timed_in_process(options.path, max(1, options.repeat // 2))
+    alone, files, counts = timed_in_process(options.path, max(1, options.repeat // 2), jobs=1)
+    split, _, _ = timed_in_process(options.path, max(1, options.repeat // 2), jobs=None)
     print(f"start-up (--version)              {startup * 1000:8.1f} ms")
     print(f"one flow (pre-commit, cold)       {one_file * 1000:8.1f} ms")
-    print(f"{files} files in process ({options.path.name}) {whole:8.2f} s  = {whole / max(files, 1) * 1000:.1f} ms/file")
+    print(f"{files} files, one process        {alone:8.2f} s  = {alone / max(files, 1) * 1000:.1f} ms/file")
+    print(f"{files} files, worker processes   {split:8.2f} s")
     print("diagnostics:", ", ".join(f"{code} {count}" for code, count in sorted(counts.items())))
 
 

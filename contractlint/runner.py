@@ -7,8 +7,10 @@ import dataclasses
 import difflib
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from contractlint.config import ConfigError, Settings
 from contractlint.diagnostics import Diagnostic, Span
@@ -17,6 +19,8 @@ from contractlint.fixes import MAX_ROUNDS, FixOutcome, apply_edits, fix_key, sel
 from contractlint.project import Project, display_path
 from contractlint.reporters import RunReport
 from contractlint.source import SourceFile
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,7 @@ class CheckRequest:
     stdin_data: bytes | None = None
     baseline: Path | None = None
     write_baseline: Path | None = None
+    jobs: int | None = None  # worker processes; None: one per core for large read-only runs
 
 
 @dataclass
@@ -53,16 +58,20 @@ def build_linter(settings: Settings) -> Linter:
 
 
 def run_check(request: CheckRequest, settings: Settings) -> CheckRun:
-    """Lint in a thread with a large stack: libcst's visitors recurse once per syntax
-    level, and real code nests deeper than Python's default recursion limit allows."""
+    return in_large_stack(lambda: _run_check(request, settings))
+
+
+def in_large_stack(work: Callable[[], T]) -> T:
+    """Run ``work`` in a thread with a large stack: libcst's visitors recurse once per
+    syntax level, and real code nests deeper than Python's default recursion limit allows."""
     import threading
 
-    outcome: list[CheckRun] = []
+    outcome: list[T] = []
     failure: list[BaseException] = []
 
-    def work() -> None:
+    def target() -> None:
         try:
-            outcome.append(_run_check(request, settings))
+            outcome.append(work())
         except BaseException as error:  # noqa: CL302 - handed to the calling thread and raised there
             failure.append(error)
 
@@ -70,7 +79,7 @@ def run_check(request: CheckRequest, settings: Settings) -> CheckRun:
     previous_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(RECURSION_LIMIT)
     try:
-        worker = threading.Thread(target=work, name="contractlint")
+        worker = threading.Thread(target=target, name="contractlint")
         worker.start()
         worker.join()
     finally:
@@ -113,14 +122,7 @@ def _run_check(request: CheckRequest, settings: Settings) -> CheckRun:
             run.report.results.append(linter.unreadable(display_path(Path(missing)), "no such file or directory"))
         for path, message in found.errors:
             run.report.results.append(linter.unreadable(display_path(Path(path)), message))
-        for path in found.files:
-            shown = display_path(path)
-            try:
-                data = path.read_bytes()
-            except OSError as error:
-                run.report.results.append(linter.unreadable(shown, error.strerror or str(error)))
-                continue
-            _lint_one(linter, request, run, shown, path, data)
+        _lint_files(linter, request, run, list(found.files))
     if request.write_baseline is not None or request.baseline is not None:
         from contractlint import baseline
 
@@ -128,6 +130,71 @@ def _run_check(request: CheckRequest, settings: Settings) -> CheckRun:
         if outcome.message:
             run.notes.append(outcome.message)
     return run
+
+
+# Below this many files a process pool costs more (starting workers, importing libcst
+# in each) than it saves.
+PARALLEL_MIN_FILES = 64
+MAX_WORKERS = 8
+
+
+def _lint_files(linter: Linter, request: CheckRequest, run: CheckRun, files: list[Path]) -> None:
+    """Lint files here, or — for a large read-only run — in worker processes. Per-file
+    analysis depends only on the file and the settings, so the split cannot change the
+    result; fixes are applied here, where files are written."""
+    workers = _worker_count(request, len(files))
+    if workers <= 1:
+        for path in files:
+            _lint_path(linter, request, run, path)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # More chunks than workers, interleaved, so one slow folder does not idle the rest.
+    chunks = [files[start :: workers * 4] for start in range(workers * 4)]
+    methods = multiprocessing.get_all_start_methods()
+    # Not fork: this runs in a thread, and forking a threaded process is unsafe.
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for partial in pool.map(_lint_chunk, [(linter.settings, request, chunk) for chunk in chunks if chunk]):
+            run.report.results.extend(partial.report.results)
+            run.internal_errors.extend(partial.internal_errors)
+            run.warnings.extend(partial.warnings)
+
+
+def _worker_count(request: CheckRequest, files: int) -> int:
+    if request.jobs is not None:
+        return request.jobs
+    if request.fix or request.diff or files < PARALLEL_MIN_FILES:
+        return 1
+    import os
+
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(MAX_WORKERS, available if available is not None else 1, files // (PARALLEL_MIN_FILES // 2)))
+
+
+def _lint_chunk(job: tuple[Settings, CheckRequest, list[Path]]) -> CheckRun:
+    """A worker process's share of the files (a module-level function: it is pickled)."""
+    settings, request, files = job
+
+    def work() -> CheckRun:
+        linter = build_linter(settings)
+        run = CheckRun(report=RunReport(results=[]))
+        for path in files:
+            _lint_path(linter, request, run, path)
+        return run
+
+    return in_large_stack(work)
+
+
+def _lint_path(linter: Linter, request: CheckRequest, run: CheckRun, path: Path) -> None:
+    shown = display_path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        run.report.results.append(linter.unreadable(shown, error.strerror or str(error)))
+        return
+    _lint_one(linter, request, run, shown, path, data)
 
 
 def _excluded(path: Path, settings: Settings) -> bool:
