@@ -118,19 +118,24 @@ class Linter:
         from contractlint.flow import yaml_nodes as yn
         from contractlint.flow.model import build_flow, is_flow_root
         from contractlint.python.inline import inline_python
-        from contractlint.rules.files import duplicate_key, yaml_syntax_error
+        from contractlint.rules.files import duplicate_key, several_documents, yaml_syntax_error
 
         try:
             documents = yn.compose_documents(source)
         except yn.YamlError as error:
             parsed.parse_errors += 1
             return "yaml", [yaml_syntax_error(source, error)]
-        if len(documents) != 1 or not is_flow_root(documents[0]):
+        flows = [document for document in documents if is_flow_root(document)]
+        if not flows:
             return "yaml", []  # CI workflows, compose files, server config: not ours
-        root = documents[0]
+        root = flows[0]
         flow = build_flow(source, root)
         parsed.flow = flow
         found = [duplicate_key(flow, duplicate) for duplicate in yn.duplicate_keys(root)]
+        if len(documents) > 1:
+            # Kestra reads a flow file as one document: the others would be lost.
+            other = next(document for document in documents if document is not root)
+            found.append(several_documents(flow, other, len(documents)))
         for rule in self.flow_rules:
             found.extend(rule.check_flow(flow, self.contexts[rule.code]))
         # Inline code is parsed even when no rule reads it: a fix must not break it.

@@ -88,6 +88,23 @@ class Project:
             self._modules[key] = code
         return self._modules[key]
 
+    def package_of(self, code: PythonCode) -> str | None:
+        """The package a project module belongs to (what its relative imports are
+        relative to): ``pipelines`` for ``src/pipelines/load.py`` and for
+        ``src/pipelines/__init__.py``; None for code outside the ``src`` roots and for
+        inline scripts."""
+        if code.is_inline:
+            return None
+        path = Path(code.file.path)
+        for root in self.src:
+            try:
+                parts = path.resolve().relative_to(root.resolve()).with_suffix("").parts
+            except ValueError:
+                continue
+            if not parts or not all(part.isidentifier() for part in parts):
+                return None
+            return ".".join(parts[:-1])
+        return None
 
     def forget(self, path: Path) -> None:
         """``path`` was rewritten (``--fix``): read it again when it is next needed."""
@@ -120,23 +137,29 @@ class Project:
             self._infos[dotted] = info
         return self._infos[dotted]
 
-    def resolve_function(self, qualified: str) -> tuple[ModuleInfo, str] | None:
+    def resolve_function(self, qualified: str, hops: int = MAX_REEXPORT_HOPS) -> tuple[ModuleInfo, str] | None:
         """``pipelines.load.run`` → (the module ``pipelines.load``, ``"run"``), following
-        re-exports (``from .load import run`` in ``pipelines/__init__.py``); None when it
-        is not a top-level function of a project module."""
-        for _ in range(MAX_REEXPORT_HOPS):
-            module, _, name = qualified.rpartition(".")
-            if not module:
-                return None
-            info = self.module_info(module)
-            if info is None:
-                return None
-            if name in info.functions:
-                return info, name
-            target = info.reexports.get(name)
-            if target is None or target == qualified:
-                return None
-            qualified = target
+        re-exports (``from .load import run`` or ``from .load import *`` in
+        ``pipelines/__init__.py``); None when it is not a top-level function of a project
+        module."""
+        module, _, name = qualified.rpartition(".")
+        if not module or hops <= 0:
+            return None
+        info = self.module_info(module)
+        if info is None:
+            return None
+        if name in info.functions:
+            return info, name
+        target = info.reexports.get(name)
+        if target is not None:
+            return self.resolve_function(target, hops - 1) if target != qualified else None
+        if name.startswith("_"):
+            return None  # `import *` does not bind private names
+        for star in info.star_modules:
+            if star != module:
+                found = self.resolve_function(f"{star}.{name}", hops - 1)
+                if found is not None:
+                    return found
         return None
 
     def import_env(self, modules: tuple[str, ...]) -> FollowedEnv:

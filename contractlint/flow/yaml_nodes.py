@@ -9,7 +9,7 @@ nothing here does (``to_data`` shares objects and bounds the expanded size).
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -227,13 +227,15 @@ class ExpansionTooLarge(Exception):
     pass
 
 
-def to_data(root: Any) -> Any:
+def to_data(root: Any, scalar: Callable[[Any], Any] | None = None) -> Any:
     """Plain Python data (dict/list/str/int/float/bool/None) for schema validation.
 
     Aliased nodes become shared objects; the size the data would have if every alias
     were expanded is bounded by MAX_EXPANDED_NODES, so validation cannot blow up, and
-    an alias that contains itself is refused.
+    an alias that contains itself is refused. ``scalar`` turns a scalar node into its
+    value (default: ``scalar_value``, the YAML 1.2 resolved value).
     """
+    convert = scalar_value if scalar is None else scalar
     order = _post_order(root)
     sizes: dict[int, int] = {}
     built: dict[int, Any] = {}
@@ -246,7 +248,7 @@ def to_data(root: Any) -> Any:
             built[id(node)] = [built[id(child)] for child in node.value]
         else:
             size = 1
-            built[id(node)] = _scalar(node)
+            built[id(node)] = convert(node)
         if size > MAX_EXPANDED_NODES:
             raise ExpansionTooLarge(f"aliases expand to more than {MAX_EXPANDED_NODES} nodes")
         sizes[id(node)] = size
@@ -289,7 +291,8 @@ def _key(built: dict[int, Any], key_node: Any) -> str:
     return value if isinstance(value, str) else str(key_node.value if is_scalar(key_node) else value)
 
 
-def _scalar(node: Any) -> Any:
+def scalar_value(node: Any) -> Any:
+    """A scalar node's resolved value: None, bool, int, float or str."""
     tag = tag_of(node)
     text = node.value
     if tag == "tag:yaml.org,2002:null":

@@ -29,7 +29,7 @@ MAX_BRACKET_DEPTH = 200
 # libcst's parser slows down quadratically on very long operator chains
 # (`1 + 1 + … ` 20,000 times takes minutes): big or long-lined sources are measured
 # first with CPython's fast parser, and absurdly deep expressions are refused.
-SCOPE_PROVIDERS = ("ScopeProvider", "QualifiedNameProvider", "ExpressionContextProvider")
+SCOPE_PROVIDERS = ("ScopeProvider", "ExpressionContextProvider")
 LARGE_SOURCE = 200_000
 LONG_LINE = 2_000
 MAX_EXPRESSION_DEPTH = 300
@@ -100,9 +100,8 @@ class PythonCode:
         """The whole mapping node → metadata of ``provider`` (values may be lazy:
         prefer ``metadata``)."""
         if not self._scope_resolved and provider.__name__ in SCOPE_PROVIDERS:
-            # Name resolution needs scopes, qualified names and expression contexts
-            # together: one batched traversal computes them (and positions) a third
-            # faster than one traversal each.
+            # Name resolution needs scopes and expression contexts together: one
+            # batched traversal computes them (and positions) faster than one each.
             from libcst import metadata
 
             self.wrapper.resolve_many([getattr(metadata, name) for name in (*SCOPE_PROVIDERS, "PositionProvider")])
@@ -113,6 +112,17 @@ class PythonCode:
         """``provider``'s metadata for ``node``, as a visitor's ``get_metadata`` gives it."""
         from libcst.metadata.base_provider import LazyValue
 
+        if provider.__name__ == "QualifiedNameProvider":
+            # What QualifiedNameProvider computes for every node of the module (a whole
+            # traversal, a third of the cost of name resolution on big files), asked of
+            # the scope for the nodes rules actually ask about.
+            from libcst.metadata import ScopeProvider
+
+            mapping = self.resolve(ScopeProvider)
+            if node not in mapping:
+                return default
+            scope = mapping[node]
+            return scope.get_qualified_names_for(node) if scope else set()
         value = self.resolve(provider).get(node, default)
         return value() if isinstance(value, LazyValue) else value
 

@@ -113,8 +113,53 @@ def resolved_names(code: PythonCode, node: cst.CSTNode) -> frozenset[str]:
     if not names:
         return _star_names(code, node)
     if any(n.source not in (QualifiedNameSource.IMPORT, QualifiedNameSource.BUILTIN) for n in names):
-        return frozenset()
+        return _alias_names(code, node)
     return frozenset(n.name for n in names)
+
+
+_ALIASES: weakref.WeakKeyDictionary[PythonCode, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def environ_alias_candidates(code: PythonCode) -> dict[str, Any]:
+    """``ENV = os.environ`` (or ``ENV: Mapping[str, str] = environ``) at module level:
+    name → the value expression, found from the syntax alone (``environ_aliases``
+    checks what the value is)."""
+    import libcst as cst
+
+    if code not in _ALIASES:
+        found: dict[str, Any] = {}
+        for statement in code.module.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                    target, value = small.targets[0].target, small.value
+                elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                    target, value = small.target, small.value
+                else:
+                    continue
+                last = value.attr.value if isinstance(value, cst.Attribute) else getattr(value, "value", None)
+                if isinstance(target, cst.Name) and last == "environ" and is_dotted_name(value):
+                    found[target.value] = value
+        _ALIASES[code] = found
+    return _ALIASES[code]
+
+
+def _alias_names(code: PythonCode, node: cst.CSTNode) -> frozenset[str]:
+    """``ENV.get`` where ``ENV = os.environ`` is the only binding of ``ENV``, at module
+    level: the names as if ``os.environ`` were written."""
+    import libcst as cst
+
+    attributes: list[str] = []
+    while isinstance(node, cst.Attribute):
+        attributes.insert(0, node.attr.value)
+        node = node.value
+    candidates = environ_alias_candidates(code)
+    if not isinstance(node, cst.Name) or node.value not in candidates or not _is_global_constant(code, node):
+        return frozenset()
+    if not resolves_to(code, candidates[node.value], ENVIRON):
+        return frozenset()
+    return frozenset({".".join([ENVIRON, *attributes])})
 
 
 # Names ``from os import *`` binds that matter here (both are in ``os.__all__``).
@@ -197,9 +242,10 @@ def _analyse(code: PythonCode) -> EnvFacts:
     import libcst as cst
 
     facts = EnvFacts()
-    bound = _import_bound_names(code)
+    bound = import_bound_names(code)
     if not bound:
         return facts  # nothing imports os or dotenv: no metadata to compute (most files)
+    bound = bound | frozenset(environ_alias_candidates(code))
     constants = _module_constants(code)
     stack: list[cst.CSTNode] = []
 
@@ -345,6 +391,16 @@ ENVIRON_ATTRIBUTES = frozenset({"environ"})
 CALL_ATTRIBUTES = frozenset({"get", "getenv", "setdefault", "pop", "update", "load_dotenv", "read_env"})
 # Modules whose names matter here: the os module, and loaders that fill the environment.
 WATCHED_MODULES = ("os", *(prefix.rstrip(".") for prefix in OPENING_PREFIXES))
+
+
+_IMPORT_BOUND: weakref.WeakKeyDictionary[PythonCode, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def import_bound_names(code: PythonCode) -> frozenset[str]:
+    """``_import_bound_names``, computed once per code."""
+    if code not in _IMPORT_BOUND:
+        _IMPORT_BOUND[code] = _import_bound_names(code)
+    return _IMPORT_BOUND[code]
 
 
 def _import_bound_names(code: PythonCode) -> frozenset[str]:
@@ -555,6 +611,7 @@ class ModuleInfo:
     import_time_reads: list[EnvRead]  # reads run when the module is imported
     import_time_opened: bool  # importing it loads variables nobody can list
     import_time_modules: list[str]  # absolute names of modules imported at import time
+    star_modules: list[str] = field(default_factory=list)  # absolute X of top-level ``from X import *``
 
 
 def absolute_name(name: str, package: str) -> str | None:
@@ -579,6 +636,7 @@ def module_info(code: PythonCode, dotted: str, is_package: bool) -> ModuleInfo:
     functions: dict[str, FunctionInfo] = {}
     reexports: dict[str, str] = {}
     import_time_modules: list[str] = []
+    star_modules: list[str] = []
     excluded: list[tuple[int, int]] = []  # code not run at import time
 
     def ranges_of(node: cst.CSTNode) -> tuple[int, int]:
@@ -618,6 +676,7 @@ def module_info(code: PythonCode, dotted: str, is_package: bool) -> ModuleInfo:
                 return
             import_time_modules.append(absolute)
             if isinstance(node.names, cst.ImportStar):
+                star_modules.append(absolute)
                 return
             for alias in node.names:
                 name = alias.name.value if isinstance(alias.name, cst.Name) else None
@@ -650,6 +709,7 @@ def module_info(code: PythonCode, dotted: str, is_package: bool) -> ModuleInfo:
         import_time_reads=import_time_reads,
         import_time_opened=import_time_opened,
         import_time_modules=list(dict.fromkeys(import_time_modules)),
+        star_modules=list(dict.fromkeys(star_modules)),
     )
 
 

@@ -105,6 +105,8 @@ def _filler(text: str, span: PebbleSpan) -> str:
     if span.kind != "expression" and alone:
         return "\n".join(_blank(segment) for segment in segments)
     if len(segments) == 1:
+        if span.kind != "expression":
+            return _inline_tag_filler(text, span, line_start, line_end)
         return "_" * len(span.text)
     first, *middle, last = segments
     cr = "\r" if first.endswith("\r") else ""
@@ -113,6 +115,32 @@ def _filler(text: str, span: PebbleSpan) -> str:
         + [_blank(segment) for segment in middle]
         + ["," + "_" * (len(last) - 2) + ")"]  # `last` ends with the closing delimiter
     )
+
+
+def _inline_tag_filler(text: str, span: PebbleSpan, line_start: int, line_end: int) -> str:
+    """A one-line tag or comment sharing its line with code. It renders as nothing, so
+    the filler must let the neighbours read as they will once rendered:
+
+    * first on its line (``{% raw %}x = 1``): a name statement ending in ``;``, so the
+      code after it keeps its place and still starts a statement;
+    * last on its line (``x = 1 {# note #}``): trailing spaces;
+    * glued to a name or number (``{% if a %}True{% else %}False``):
+      underscores, one identifier with its neighbours (the old, still right filler);
+    * anywhere else (``f(a, {% if b %}c{% endif %})``): spaces, like the rendered text.
+    """
+    before = text[line_start : span.start]
+    after = text[span.end : line_end].rstrip("\r")
+    if not after.strip():
+        return " " * len(span.text)
+    if not before.strip():
+        return "_" * (len(span.text) - 1) + ";"
+    if _joins(before[-1]) or _joins(after[0]):
+        return "_" * len(span.text)
+    return " " * len(span.text)
+
+
+def _joins(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _blank(segment: str) -> str:

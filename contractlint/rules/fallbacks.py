@@ -120,16 +120,36 @@ def _receiver_chain(node: cst.CSTNode) -> Iterable[cst.CSTNode]:
             return
 
 
+# Builtins whose result is computed, never a missing value: `len(rows) or 1` guards a
+# division, it does not invent data.
+COMPUTING_BUILTINS = frozenset({
+    "abs", "all", "any", "bin", "bool", "bytes", "callable", "chr", "complex", "dict", "divmod", "float",
+    "format", "frozenset", "hash", "hex", "id", "int", "isinstance", "issubclass", "len", "list", "max", "min",
+    "oct", "ord", "pow", "range", "repr", "round", "set", "sorted", "str", "sum", "tuple",
+})
+
+
+def _is_computed(code: PythonCode, node: cst.CSTNode) -> bool:
+    """A call of a builtin that computes a value (``len(x)``, ``sum(x)``, ``int(x)``)."""
+    import libcst as cst
+
+    from contractlint.python.names import qualified_names
+
+    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in COMPUTING_BUILTINS):
+        return False
+    return qualified_names(code, node.func) == {f"builtins.{node.func.value}"}
+
+
 def _is_lookup(code: PythonCode, node: cst.CSTNode) -> bool:
     """A call, attribute or subscript whose value may be missing — but not a read of
     an environment variable (CL201 reports those, directly or through a method
-    called on the value read)."""
+    called on the value read), nor a builtin that computes its value (``len(x)``)."""
     import libcst as cst
 
     from contractlint.python.names import is_env_read
 
     target = node.expression if isinstance(node, cst.Await) else node
-    if not isinstance(target, (cst.Call, cst.Attribute, cst.Subscript)):
+    if not isinstance(target, (cst.Call, cst.Attribute, cst.Subscript)) or _is_computed(code, target):
         return False
     return not any(is_env_read(code, part) for part in _receiver_chain(target))
 
@@ -267,58 +287,305 @@ if not prompt:
 BROAD_EXCEPTIONS = frozenset({"builtins.Exception", "builtins.BaseException"})
 # Calls that end the process: a handler ending in one of these does not swallow.
 EXIT_CALLS = frozenset({"sys.exit", "os._exit", "os.abort", "posix._exit", "builtins.exit", "builtins.quit"})
+# Library functions that never return: they raise (pytest's outcomes, assert_never).
+RAISING_CALLS = frozenset({
+    "pytest.fail", "pytest.exit", "pytest.skip", "pytest.xfail",
+    "typing.assert_never", "typing_extensions.assert_never",
+})
+# Return annotations of a function that never returns.
+NO_RETURN = frozenset({"NoReturn", "Never"})
+# How many helper calls deep a "does this helper always raise?" question is followed.
+MAX_HELPER_DEPTH = 4
 
 
-def _block_terminates(code: PythonCode, block: Any) -> bool:
-    """True when every path through ``block`` ends in ``raise`` or an exit call:
-    some statement of the block (statements after it are dead code) does."""
-    import libcst as cst
+class Termination:
+    """Whether a block of statements always ends in ``raise`` or an exit — statement by
+    statement, in order: the block terminates when some statement does and no statement
+    before it can leave the block another way (``return``, ``break``, ``continue``).
 
-    if isinstance(block, cst.SimpleStatementSuite):
-        return any(_small_terminates(code, small) for small in block.body)
-    return any(_statement_terminates(code, statement) for statement in block.body)
+    A statement terminates when it is ``raise``, a call of an exit function, or a call
+    of a helper that never returns: a function of the same module or of a project
+    module (resolved through the ``src`` roots) whose body terminates, or one
+    annotated ``-> NoReturn`` / ``-> Never``. An ``if`` terminates when both branches
+    do, ``with`` when its body does, ``try`` when its body (or ``else``) and all its
+    handlers do or its ``finally`` does, ``match`` when every case does and the last one
+    matches anything, ``while True`` when its body does.
+    """
 
+    def __init__(self, project: Any = None) -> None:
+        self.project = project
+        self._helpers: dict[int, bool] = {}
 
-def _small_terminates(code: PythonCode, small: Any) -> bool:
-    import libcst as cst
+    def block(self, code: PythonCode, block: Any, depth: int = 0) -> bool:
+        import libcst as cst
 
-    from contractlint.python.names import refers_to
+        statements = block.body if isinstance(block, (cst.SimpleStatementSuite, cst.IndentedBlock)) else block
+        for statement in statements:
+            if self.statement(code, statement, depth):
+                return True
+            if _escapes(statement):
+                return False
+        return False
 
-    if isinstance(small, cst.Raise):
-        return True
-    if isinstance(small, cst.Expr):
-        value = small.value
-        return isinstance(value, cst.Call) and refers_to(code, value.func, *EXIT_CALLS)
-    return False
+    def statement(self, code: PythonCode, statement: Any, depth: int = 0) -> bool:
+        import libcst as cst
 
-
-def _statement_terminates(code: PythonCode, statement: Any) -> bool:
-    import libcst as cst
-
-    if isinstance(statement, cst.SimpleStatementLine):
-        return any(_small_terminates(code, small) for small in statement.body)
-    if isinstance(statement, cst.If):
-        if not _block_terminates(code, statement.body) or statement.orelse is None:
+        if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            for small in statement.body:
+                if self.small(code, small, depth):
+                    return True
+                if isinstance(small, (cst.Return, cst.Break, cst.Continue)):
+                    return False
             return False
-        if isinstance(statement.orelse, cst.If):
-            return _statement_terminates(code, statement.orelse)
-        return _block_terminates(code, statement.orelse.body)
-    if isinstance(statement, cst.With):
-        return _block_terminates(code, statement.body)
-    if isinstance(statement, (cst.Try, cst.TryStar)):
-        if statement.finalbody is not None and _block_terminates(code, statement.finalbody.body):
+        if not isinstance(statement, cst.BaseCompoundStatement):
+            return self.small(code, statement, depth)
+        if isinstance(statement, cst.If):
+            if not self.block(code, statement.body, depth) or statement.orelse is None:
+                return False
+            if isinstance(statement.orelse, cst.If):
+                return self.statement(code, statement.orelse, depth)
+            return self.block(code, statement.orelse.body, depth)
+        if isinstance(statement, cst.With):
+            return self.block(code, statement.body, depth)
+        if isinstance(statement, (cst.Try, cst.TryStar)):
+            if statement.finalbody is not None and self.block(code, statement.finalbody.body, depth):
+                return True
+            body_ends = self.block(code, statement.body, depth) or (
+                statement.orelse is not None and self.block(code, statement.orelse.body, depth)
+            )
+            return body_ends and all(self.block(code, handler.body, depth) for handler in statement.handlers)
+        if isinstance(statement, cst.Match):
+            last = statement.cases[-1] if statement.cases else None
+            return (
+                last is not None and _irrefutable(last)
+                and all(self.block(code, case.body, depth) for case in statement.cases)
+            )
+        if isinstance(statement, cst.While):
+            forever = isinstance(statement.test, cst.Name) and statement.test.value == "True"
+            return forever and statement.orelse is None and not _breaks(statement.body) and self.block(
+                code, statement.body, depth
+            )
+        return False
+
+    def small(self, code: PythonCode, small: Any, depth: int) -> bool:
+        import libcst as cst
+
+        if isinstance(small, cst.Raise):
             return True
-        body_ends = _block_terminates(code, statement.body) or (
-            statement.orelse is not None and _block_terminates(code, statement.orelse.body)
-        )
-        return body_ends and all(_block_terminates(code, handler.body) for handler in statement.handlers)
-    return False
+        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            return self.call(code, small.value, depth)
+        return False
+
+    def call(self, code: PythonCode, call: Any, depth: int) -> bool:
+        """``call`` never returns: an exit, a raising library function, or a helper
+        whose body always raises."""
+        from contractlint.python.names import qualified_names
+
+        if not _may_name_a_function(code, call.func):
+            return False
+        names = qualified_names(code, call.func)
+        if names & (EXIT_CALLS | RAISING_CALLS):
+            return True
+        if depth >= MAX_HELPER_DEPTH or not _may_name_a_function(code, call.func, builtin=False):
+            return False
+        helpers = self._definitions(code, call.func)
+        return bool(helpers) and all(self._helper(helper_code, helper, depth + 1) for helper_code, helper in helpers)
+
+    def _helper(self, code: PythonCode, function: Any, depth: int) -> bool:
+        key = id(function)
+        if key not in self._helpers:
+            self._helpers[key] = False  # recursion: assume it returns while it is being decided
+            annotation = function.returns.annotation if function.returns is not None else None
+            self._helpers[key] = _annotation_name(annotation) in NO_RETURN or self.block(code, function.body, depth)
+        return self._helpers[key]
+
+    def _definitions(self, code: PythonCode, func: Any) -> list[tuple[PythonCode, Any]]:
+        """The ``def``s a called name refers to: every binding of a local name (all must
+        be function definitions), or the function an import names in a project module."""
+        import libcst as cst
+        from libcst.metadata import QualifiedNameProvider, QualifiedNameSource, ScopeProvider
+
+        if not isinstance(func, (cst.Name, cst.Attribute)):
+            return []
+        names = code.metadata(QualifiedNameProvider, func, set())
+        if len(names) != 1:
+            return []
+        name = next(iter(names))
+        if name.source == QualifiedNameSource.LOCAL and isinstance(func, cst.Name):
+            scope = code.metadata(ScopeProvider, func)
+            if scope is None:
+                return []
+            bindings = list(scope[func.value])
+            if not bindings or not all(isinstance(b.node, cst.FunctionDef) for b in bindings):
+                return []
+            return [(code, binding.node) for binding in bindings]
+        if name.source == QualifiedNameSource.IMPORT and self.project is not None:
+            return self._project_function(code, name.name)
+        return []
+
+    def _project_function(self, code: PythonCode, qualified: str) -> list[tuple[PythonCode, Any]]:
+        import libcst as cst
+
+        from contractlint.python.environ import absolute_name
+
+        if qualified.startswith("."):
+            package = self.project.package_of(code)
+            absolute = absolute_name(qualified, package) if package is not None else None
+        else:
+            absolute = qualified
+        found = self.project.resolve_function(absolute) if absolute else None
+        if found is None:
+            return []
+        info, function_name = found
+        definitions = [
+            statement for statement in info.code.module.body
+            if isinstance(statement, cst.FunctionDef) and statement.name.value == function_name
+        ]
+        return [(info.code, definitions[-1])] if definitions else []
+
+
+def _may_name_a_function(code: PythonCode, func: Any, builtin: bool = True) -> bool:
+    """Syntactically what may be an exit call or a helper worth reading: a builtin, or a
+    name chain rooted at a name an ``import`` or a ``def`` binds (``log.warning`` is
+    not) — only those need scope analysis, which is slow on big files."""
+    import builtins
+
+    import libcst as cst
+
+    from contractlint.python.names import import_or_def_names
+
+    while isinstance(func, cst.Attribute):
+        func = func.value
+    if not isinstance(func, cst.Name):
+        return False
+    candidates = import_or_def_names(code)
+    return candidates is None or func.value in candidates or (builtin and hasattr(builtins, func.value))
+
+
+def _annotation_name(annotation: Any) -> str | None:
+    """``NoReturn`` for ``NoReturn``, ``typing.NoReturn`` or ``"NoReturn"``."""
+    import libcst as cst
+
+    if isinstance(annotation, cst.Attribute):
+        return annotation.attr.value
+    if isinstance(annotation, cst.Name):
+        return annotation.value
+    if isinstance(annotation, cst.SimpleString):
+        return annotation.raw_value.rpartition(".")[2]
+    return None
+
+
+def _irrefutable(case: Any) -> bool:
+    """``case _:`` or ``case name:`` without a guard: the case matches anything."""
+    import libcst as cst
+
+    return case.guard is None and isinstance(case.pattern, cst.MatchAs) and case.pattern.pattern is None
+
+
+def _escapes(statement: Any) -> bool:
+    """``statement`` may leave the enclosing block early: a ``return`` anywhere in it
+    (not in a nested definition), or a ``break``/``continue`` outside its own loops."""
+    return _escape(statement) is not None
+
+
+def _escape(statement: Any) -> Any:
+    """The first ``return``, ``break`` or ``continue`` by which ``statement`` may leave
+    the enclosing block (see ``_escapes``), or None."""
+    import libcst as cst
+
+    class Finder(cst.CSTVisitor):
+        def __init__(self) -> None:
+            super().__init__()
+            self.found: Any = None
+            self.loops = 0
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_For(self, node: cst.For) -> None:
+            self.loops += 1
+
+        def leave_For(self, node: cst.For) -> None:
+            self.loops -= 1
+
+        def visit_While(self, node: cst.While) -> None:
+            self.loops += 1
+
+        def leave_While(self, node: cst.While) -> None:
+            self.loops -= 1
+
+        def visit_Return(self, node: cst.Return) -> None:
+            self.found = self.found or node
+
+        def visit_Break(self, node: cst.Break) -> None:
+            if self.loops == 0:
+                self.found = self.found or node
+
+        def visit_Continue(self, node: cst.Continue) -> None:
+            if self.loops == 0:
+                self.found = self.found or node
+
+    finder = Finder()
+    statement.visit(finder)
+    return finder.found
+
+
+def _breaks(block: Any) -> bool:
+    """A ``break`` that leaves the loop whose body is ``block``."""
+    import libcst as cst
+
+    return any(_escapes_with_break(statement) for statement in block.body) if isinstance(
+        block, cst.IndentedBlock
+    ) else any(isinstance(small, cst.Break) for small in block.body)
+
+
+def _escapes_with_break(statement: Any) -> bool:
+    import libcst as cst
+
+    class Finder(cst.CSTVisitor):
+        def __init__(self) -> None:
+            super().__init__()
+            self.found = False
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+        def visit_For(self, node: cst.For) -> bool:
+            return False  # its own breaks
+
+        def visit_While(self, node: cst.While) -> bool:
+            return False
+
+        def visit_Break(self, node: cst.Break) -> None:
+            self.found = True
+
+    finder = Finder()
+    statement.visit(finder)
+    return finder.found
 
 
 def _ending(code: PythonCode, block: Any) -> str:
     """How a swallowing handler ends, for the message."""
     import libcst as cst
 
+    statements = list(block.body)
+    for index, statement in enumerate(statements):
+        early = _escape(statement)
+        if early is None:
+            continue
+        if any(Termination().statement(code, later) for later in statements[index + 1 :]):
+            shown = excerpt(code.module.code_for_node(early).strip(), 40)
+            return f"the handler leaves with `{shown}` on some paths"
+        break
     if isinstance(block, cst.SimpleStatementSuite):
         last = block.body[-1]
     else:
@@ -441,18 +708,21 @@ def load_prompt(name):
 
         found: list[Diagnostic] = []
         rule = self
+        termination = Termination(context.project)
 
         class Finder(cst.CSTVisitor):
             def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-                rule._check_handler(code, node, found)
+                rule._check_handler(code, node, found, termination)
 
             def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
-                rule._check_handler(code, node, found)
+                rule._check_handler(code, node, found, termination)
 
         code.module.visit(Finder())
         return found
 
-    def _check_handler(self, code: PythonCode, handler: Any, found: list[Diagnostic]) -> None:
+    def _check_handler(
+        self, code: PythonCode, handler: Any, found: list[Diagnostic], termination: Termination
+    ) -> None:
         import libcst as cst
 
         from contractlint.python.names import qualified_names
@@ -472,7 +742,7 @@ def load_prompt(name):
             if not broad:
                 return
             caught = "builtins.BaseException" if "builtins.BaseException" in broad else "builtins.Exception"
-        if _block_terminates(code, handler.body):
+        if termination.block(code, handler.body):
             return
         start = code.node_offsets(handler)[0]
         end = start + len("except") if kind is None else outer_offsets(code, kind)[1]

@@ -132,8 +132,10 @@ class FlowStructure(Rule):
 Validates a flow against a bundled JSON Schema of Kestra's flow structure — `id`,
 `namespace` and a non-empty `tasks` list; every task, nested ones included, with
 an `id` and a `type`; ids that Kestra accepts — and checks what a schema cannot:
-task ids repeated anywhere in the flow, and repeated trigger or input ids. Each
-problem is reported at the offending node.
+task ids repeated anywhere in the flow, and repeated trigger or input ids, and
+YAML aliases (`*name`) and merge keys (`<<: *name`), which Kestra does not expand.
+Each problem is reported at the offending node. Scalars are read as Kestra reads
+them: `id: 1` is the task id `"1"`, and `disabled: "true"` is `true`.
 
 ## Why is this bad?
 Kestra refuses such a flow when it is deployed; an agent that wrote it learns
@@ -198,20 +200,64 @@ tasks:
             end_column=16,
             message="has an invalid id 'my task'",
         ),
+        Invalid(
+            "id: extract\nnamespace: company.team\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n"
+            "    message: a\n---\nid: load\nnamespace: company.team\ntasks:\n  - id: log\n"
+            "    type: io.kestra.plugin.core.log.Log\n    message: b\n",
+            line=8,
+            column=1,
+            end_column=9,
+            message="File holds 2 YAML documents; Kestra reads a flow file as one document",
+            note="one flow per file: the second flow would never be deployed",
+        ),
+        Invalid(
+            "id: etl\nnamespace: company.team\nvariables:\n  image: &image python:3.12-slim\ntasks:\n"
+            "  - id: run\n    type: io.kestra.plugin.scripts.python.Commands\n    containerImage: *image\n"
+            "    commands:\n      - python -m pipelines.run\n",
+            line=8,
+            column=21,
+            end_column=27,
+            message="YAML alias '*image' is not expanded by Kestra",
+            note="Kestra reads the anchor's name, not its value",
+        ),
     ]
 
     def check_flow(self, flow: Flow, context: RuleContext) -> Iterable[Diagnostic]:
-        yield from self._schema_errors(flow)
+        try:
+            data = yn.to_data(flow.root, scalar=_jackson_scalar)
+        except yn.ExpansionTooLarge as error:
+            # An alias bomb: one finding says the flow cannot be checked, rather than
+            # one per alias of the bomb.
+            data = None
+            yield self.flow_diagnostic(flow, Span(1, 1, 1, 2), f"Flow cannot be checked: YAML {error}")
+        if data is not None:
+            yield from self._schema_errors(flow, data)
         yield from self._duplicate_ids(flow, flow.tasks, "task")
         yield from self._duplicate_ids(flow, flow.triggers, "trigger")
         yield from self._duplicate_input_ids(flow)
+        if data is not None:
+            yield from self._aliases(flow)
 
-    def _schema_errors(self, flow: Flow) -> Iterator[Diagnostic]:
-        try:
-            data = yn.to_data(flow.root)
-        except yn.ExpansionTooLarge as error:
-            yield self.flow_diagnostic(flow, Span(1, 1, 1, 2), f"Flow cannot be checked: YAML {error}")
-            return
+    def _aliases(self, flow: Flow) -> Iterator[Diagnostic]:
+        """Kestra reads flows with Jackson, which does not expand YAML aliases: `*x` is
+        the string "x" and a merge key `<<` is an ordinary key (kestra-io/kestra#16315).
+        The flow deploys and runs on values other than the ones written."""
+        text = flow.source.text
+        for at, name, merge in _alias_uses(flow.root, text):
+            end = at + 1 + len(name)
+            if merge:
+                message = (
+                    f"Merge key '<<: *{name}' is not expanded by Kestra (its YAML reader ignores merge keys), so this "
+                    f"mapping does not get the keys of '&{name}'; write the keys out, or share them with pluginDefaults"
+                )
+            else:
+                message = (
+                    f"YAML alias '*{name}' is not expanded by Kestra: it reads the string '{name}' here instead of "
+                    f"the value anchored as '&{name}'; write the value out, or share it with pluginDefaults or variables"
+                )
+            yield self.flow_diagnostic(flow, flow.source.span(at, end), message)
+
+    def _schema_errors(self, flow: Flow, data: Any) -> Iterator[Diagnostic]:
         validator = _flow_validator()
         tasks_by_node = {id(task.node): task for task in (*flow.tasks, *flow.triggers)}
         reported: set[tuple] = set()
@@ -234,7 +280,12 @@ tasks:
             message = f"{where}is missing required key '{name}'" if where else f"Flow is missing required key '{name}'"
         else:
             span = yn.first_line_span(flow.source, node) if node is not None else Span(1, 1, 1, 2)
-            message = f"{where}{_describe_error(error, path)}"
+            # Name the key relative to its task: "Task 'x' (tasks[0]) 'id' must be …".
+            relative = path[len(owner.path) :] if owner is not None and path[: len(owner.path)] == owner.path else path
+            if error.validator == "pattern" and not where:
+                # "has an invalid id" needs a subject: the flow, or the input/output.
+                where = "Flow " if len(path) <= 1 else f"'{_dotted(path[:-1])}' "
+            message = f"{where}{_describe_error(error, relative or path)}"
         return self.flow_diagnostic(flow, span, message[:1].upper() + message[1:], task=owner)
 
     def _duplicate_ids(self, flow: Flow, tasks: list[Task], noun: str) -> Iterator[Diagnostic]:
@@ -272,14 +323,108 @@ tasks:
                 first[value] = pair[1].start_mark.line + 1
 
 
+class _YamlScalar(str):
+    """A YAML number or boolean, kept as its text: Kestra reads flows with Jackson,
+    which coerces scalars to the property's type (`id: 1` is the task id "1",
+    `disabled: "true"` is true), so the schema sees both the text and the value."""
+
+    resolved: Any
+
+
+def _jackson_scalar(node: Any) -> Any:
+    value = yn.scalar_value(node)
+    if value is None or isinstance(value, str):
+        return value
+    scalar = _YamlScalar(node.value)
+    scalar.resolved = value
+    return scalar
+
+
+_INTEGER = re.compile(r"[-+]?[0-9]+")
+_NUMBER = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
+
+
+def _resolved(instance: Any) -> Any:
+    return instance.resolved if isinstance(instance, _YamlScalar) else instance
+
+
+def _is_boolean(checker: Any, instance: Any) -> bool:
+    value = _resolved(instance)
+    # Jackson also accepts the strings "true" and "false" for a boolean property.
+    return isinstance(value, bool) or (isinstance(value, str) and value.lower() in ("true", "false"))
+
+
+def _is_integer(checker: Any, instance: Any) -> bool:
+    value = _resolved(instance)
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, str) and _INTEGER.fullmatch(value.strip()) is not None)
+
+
+def _is_number(checker: Any, instance: Any) -> bool:
+    value = _resolved(instance)
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, (int, float)) or (isinstance(value, str) and _NUMBER.fullmatch(value.strip()) is not None)
+
+
+_ALIAS = re.compile(r"\*([^\s,\[\]{}]+)")
+
+
+def _alias_uses(root: Any, text: str) -> Iterator[tuple[int, str, bool]]:
+    """(offset of `*`, anchor name, used as a merge key) for every alias in the
+    document. The composer shares the anchored node, so an alias is a child whose
+    node starts before the place it is used; the `*name` is found in the text there."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        children: list[tuple[int, Any, bool]] = []  # (offset the child is written at, node, merge)
+        if yn.is_mapping(node):
+            for key_node, value_node in node.value:
+                children.append((key_node.end_mark.index, value_node, yn.is_scalar(key_node) and key_node.value == "<<"))
+        elif yn.is_sequence(node):
+            cursor = node.start_mark.index  # just past the previous element as written
+            for element in node.value:
+                if element.start_mark.index >= cursor:
+                    children.append((cursor, element, False))
+                    cursor = element.end_mark.index
+                    continue
+                match = _ALIAS.search(text, cursor)  # `- *name`, `[*a, *a]`
+                if match is not None:
+                    yield match.start(), match.group(1), False
+                    cursor = match.end()
+        for written_at, child, merge in children:
+            if child.start_mark.index < written_at:
+                match = _ALIAS.search(text, written_at)
+                if match is not None:
+                    yield match.start(), match.group(1), merge
+        stack.extend(child for _, child, _ in reversed(children))
+
+
 @lru_cache(maxsize=1)
 def _flow_validator() -> Any:
     from importlib.resources import files
 
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator, validators
 
+    _minimum = Draft202012Validator.VALIDATORS["minimum"]
+
+    def minimum(validator: Any, limit: Any, instance: Any, schema: Any) -> Any:
+        value = _resolved(instance)
+        if isinstance(value, str):
+            value = float(value)  # the number checker accepted it, so it converts
+        return _minimum(validator, limit, value, schema)
+
+    checker = Draft202012Validator.TYPE_CHECKER.redefine_many(
+        {"boolean": _is_boolean, "integer": _is_integer, "number": _is_number}
+    )
+    coercing = validators.extend(Draft202012Validator, validators={"minimum": minimum}, type_checker=checker)
     schema = json.loads(files("contractlint").joinpath("schemas/flow.schema.json").read_text("utf-8"))
-    return Draft202012Validator(schema)
+    return coercing(schema)
 
 
 def _leaf_errors(error: Any) -> Iterator[Any]:
@@ -363,6 +508,7 @@ def _type_name(kind: Any) -> str:
 
 
 def _json_type(value: Any) -> str:
+    value = _resolved(value)
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -476,6 +622,15 @@ def duplicate_key(flow: Flow, duplicate: yn.DuplicateKey) -> Diagnostic:
         yn.node_span(flow.source, duplicate.node),
         f"Duplicate key '{duplicate.key}' (first defined on line {duplicate.first_line}); "
         "the earlier value is silently discarded",
+    )
+
+
+def several_documents(flow: Flow, other: Any, count: int) -> Diagnostic:
+    return FlowStructure().flow_diagnostic(
+        flow,
+        yn.first_line_span(flow.source, other),
+        f"File holds {count} YAML documents; Kestra reads a flow file as one document, "
+        "so only the first flow is linted: put each flow in its own file",
     )
 
 
