@@ -95,7 +95,8 @@ class Project:
         inline scripts."""
         if code.is_inline:
             return None
-        path = Path(code.file.path)
+        shown = Path(code.file.path)
+        path = shown if shown.is_absolute() or shown.is_file() else self.root / shown
         for root in self.src:
             try:
                 parts = path.resolve().relative_to(root.resolve()).with_suffix("").parts

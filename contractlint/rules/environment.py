@@ -85,7 +85,7 @@ def _replacement(code: PythonCode, read: EnvRead) -> tuple[str, list[tuple[int, 
 def _environ_in_scope(code: PythonCode, node: Any) -> str | None:
     """An expression for ``os.environ`` made of names bound at ``node``: a name
     imported as ``os.environ`` (``environ``) or as the os module (``os.environ``)."""
-    from libcst.metadata import GlobalScope, PositionProvider, QualifiedNameSource, ScopeProvider
+    from libcst.metadata import GlobalScope, ImportAssignment, PositionProvider, QualifiedNameSource, ScopeProvider
 
     from contractlint.python.environ import imports_os_star
 
@@ -98,17 +98,20 @@ def _environ_in_scope(code: PythonCode, node: Any) -> str | None:
     current, seen = scope, set()
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        for assignment in current.assignments:
-            names = scope.get_qualified_names_for(assignment.name)
+        # Only imported names can be the os module: skip the other bindings before the
+        # (costly) name resolution — a big module has hundreds of top-level functions.
+        imported = {a.name for a in current.assignments if isinstance(a, ImportAssignment)}
+        for name in sorted(imported):
+            names = scope.get_qualified_names_for(name)
             if not names or any(n.source != QualifiedNameSource.IMPORT for n in names):
                 continue
-            if isinstance(scope, GlobalScope) and not _bound_before(code, scope[assignment.name], here.line):
+            if isinstance(scope, GlobalScope) and not _bound_before(code, scope[name], here.line):
                 continue  # module-level code: the import must come first
             qualified = {n.name for n in names}
             if qualified == {"os.environ"}:
-                environ_names.append(assignment.name)
+                environ_names.append(name)
             elif qualified == {"os"}:
-                os_names.append(assignment.name)
+                os_names.append(name)
         current = current.parent
     if environ_names:
         return sorted(set(environ_names), key=lambda n: (n != "environ", n))[0]
@@ -208,7 +211,8 @@ variable is missing: `os.environ.get(K, d)`, `os.getenv(K, d)` (also with
 `default=` as a keyword), `os.environ.get(K) or d` (also `getenv`, and `d`
 after a longer `or` chain), and `os.environ.setdefault(K, d)` — through any
 import alias (`import os as _os`, `from os import environ as ENV`,
-`from os import getenv as ge`). A name that is not the os module's (a local
+`from os import getenv as ge`, and a module-level alias `ENV = os.environ`
+assigned once). A name that is not the os module's (a local
 variable called `os` or `environ`, `self.environ`, any other mapping's `.get`)
 is not reported; neither is a read of a copy (`dict(os.environ).get(K, d)`,
 `os.environ.copy().get(K, d)`). An explicit `None` default
@@ -318,6 +322,12 @@ expression contains Pebble.
             line=3, column=7, end_column=55, count=2,
             message='"DB_URL" is read with an `or` fallback',
             note="an `or` chain: both reads fall back; no fix (which variable is meant is a choice)",
+        ),
+        Invalid(
+            'import os\n\nENV = os.environ\n\nbucket = ENV.get("S3_BUCKET", "raw-data")\n',
+            line=5, column=10, end_column=42, message='"S3_BUCKET" is read with a default (ENV.get(…, default))',
+            fixed='import os\n\nENV = os.environ\n\nbucket = ENV["S3_BUCKET"]\n',
+            note="a module-level alias of os.environ",
         ),
         Invalid(
             'import os\n\nKEY = "DB_URL"\n\ndef url():\n    return os.environ.get(KEY, "sqlite://")\n',
@@ -482,8 +492,10 @@ is not in that list.
 It follows the script into the project: when the script imports a project module
 (resolved through the `src` roots), the reads that run at import time; when it
 calls a project function (`from pipelines.load import run; run()`,
-`import pipelines.load as load; load.run()`), the reads in that function and in
-the project functions it calls, a few levels deep. Those are reported at the
+`import pipelines.load as load; load.run()`, also through re-exports such as
+`from .load import run` or `from .load import *` in a package's `__init__.py`),
+the reads in that function and in the project functions it calls, a few levels
+deep. Those are reported at the
 import or the call, naming the module, line and function that read the variable.
 Modules are read, never imported or run; an import that cannot be resolved is
 not an error.

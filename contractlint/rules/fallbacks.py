@@ -172,6 +172,8 @@ Not reported:
   `or False` — they normalise a missing value to empty, they do not invent one;
 - a plain name on the left (`timeout or 30`): it is a local whose origin the rule
   cannot see;
+- a builtin that computes its value (`len(rows) or 1`, `sum(x) or 1`, `int(n) or 60`):
+  a zero guard, not a missing value;
 - environment reads (`os.environ.get("K") or "d"`, `os.getenv("K", "").strip() or
   "d"`): CL201 reports those.
 
@@ -213,6 +215,7 @@ if not prompt:
               note="also through an import alias and a method called on the value read"),
         Valid('prompt = get_prompt("summarize")\nif not prompt:\n    raise LookupError("prompt \'summarize\' is missing")\n'),
         Valid('ready = job.done() or job.cancelled()\n', note="both sides are lookups, no literal"),
+        Valid("mean = total / (len(rows) or 1)\n", note="a builtin that computes a value (len, sum, int…) is not a lookup"),
         Valid(FLOW_HEAD + '    script: |\n      from pipelines.summary import run\n      run(items or [])\n'),
     ]
     INVALID = [
@@ -624,14 +627,20 @@ resolved, a class of your own that happens to be named `Exception` is not it)
 whose handler does not re-raise or exit. It is reported at the `except` clause.
 
 A handler re-raises or exits when every path through it ends in a `raise`
-statement (`raise`, `raise X`, `raise X from e`) or a call to `sys.exit`,
+statement (`raise`, `raise X`, `raise X from e`), a call to `sys.exit`,
 `os._exit`, `os.abort`, `exit` or `quit` (any import alias: `import sys as
-system; system.exit(1)`, `from sys import exit`). Precisely: some statement of
-the handler's body does; an `if` does when both its branches do (an `if` without
-`else` does not), a `with` when its body does, a `try` when its body (or `else`)
-and all its handlers do, or its `finally` does. Anything else — `return`,
-`continue`, `pass`, logging, a call to a helper function that raises — is
-swallowing: the rule cannot see inside the helper (`raise` at the call site
+system; system.exit(1)`, `from sys import exit`), `pytest.fail` or
+`assert_never`, or a call to a helper that always raises: a function of the same
+module, or of a project module (resolved through the `src` roots, relative
+imports included), whose body always raises or exits, or one annotated
+`-> NoReturn` / `-> Never`. Statements are read in order: the handler ends when
+one of them does and no statement before it can leave with `return`, `break` or
+`continue`. An `if` ends when both its branches do (an `if` without `else` does
+not), a `with` when its body does, a `try` when its body (or `else`) and all its
+handlers do, or its `finally` does, a `match` when every case does and the last
+is a catch-all (`case _:`), `while True:` when its body does and never breaks.
+Anything else — `return`, `continue`, `pass`, logging, a method such as
+`self.fail()` the rule cannot resolve — is swallowing (`raise` at the call site
 instead, or suppress the line with `# noqa: CL302`).
 
 Catching specific exceptions (`except KeyError:`) is never reported.
@@ -675,6 +684,9 @@ def load_prompt(name):
               '    else:\n        raise\n', note="every branch re-raises"),
         Valid("class Exception(Exception):\n    pass\n\ntry:\n    run()\nexcept Exception:\n    pass\n",
               note="a local class named Exception is not the builtin"),
+        Valid('def fail(message):\n    log.error(message)\n    raise PipelineError(message)\n\n\n'
+              'try:\n    run()\nexcept Exception as error:\n    fail(f"run failed: {error}")\n',
+              note="a helper of the module (or of a project module) that always raises"),
         Valid('try:\n    run()\nexcept* Exception as group:\n    log.error("%d failures", len(group.exceptions))\n    raise\n'),
     ]
     INVALID = [
@@ -695,6 +707,10 @@ def load_prompt(name):
         Invalid('try:\n    run()\nexcept Exception as error:\n    if fatal(error):\n        raise\n    log.warning("ignored: %s", error)\n',
                 line=3, column=1, end_column=17, message="`except Exception` swallows",
                 note="an `if` without `else` re-raises on one path only"),
+        Invalid('def load(strict):\n    try:\n        return fetch()\n    except Exception:\n        if not strict:\n'
+                '            return {}\n        raise\n', line=4, column=5, end_column=21,
+                message="the handler leaves with `return {}` on some paths",
+                note="a `raise` after an early `return` does not cover that path"),
         Invalid("try:\n    run()\nexcept* Exception:\n    pass\n", line=3, column=1, end_column=18,
                 message="`except* Exception` swallows"),
         Invalid(FLOW_HEAD + '    script: |\n      from pipelines.summary import run\n      try:\n          run()\n'
