@@ -52,3 +52,26 @@ def run_cli(*args: str, cwd: Path, stdin: bytes | None = None, env: dict[str, st
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture
+def inprocess_cli(monkeypatch: pytest.MonkeyPatch):
+    """`contractlint` run in-process (click's CliRunner): the same interface and
+    results as the subprocess runner, without a Python start-up per call."""
+    from click.testing import CliRunner
+
+    from contractlint.cli import main
+
+    def run(*args: str, cwd: Path, stdin: bytes | None = None, env: dict[str, str] | None = None) -> Completed:
+        try:
+            runner = CliRunner(mix_stderr=False)
+        except TypeError:  # click >= 8.2 always keeps stderr apart
+            runner = CliRunner()
+        environment = {key: None for key in os.environ if key.startswith("CONTRACTLINT_") or key == "NO_COLOR"}
+        environment.update(env or {})
+        with monkeypatch.context() as patch:
+            patch.chdir(cwd)
+            result = runner.invoke(main, list(args), input=stdin, env=environment, catch_exceptions=False)
+        return Completed(result.exit_code, result.stdout, result.stderr)
+
+    return run

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
-from conftest import Completed, run_cli
+from conftest import run_cli
 
 from contractlint import baseline
 from contractlint.config import ConfigError
@@ -35,26 +34,8 @@ def write(root: Path, name: str, text: str) -> Path:
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch):
-    """`contractlint` run in-process (click's CliRunner): the same interface and
-    results as conftest's subprocess runner, without a Python start-up per call."""
-    from click.testing import CliRunner
-
-    from contractlint.cli import main
-
-    def run(*args: str, cwd: Path, stdin: bytes | None = None, env: dict[str, str] | None = None) -> Completed:
-        try:
-            runner = CliRunner(mix_stderr=False)
-        except TypeError:  # click >= 8.2 always keeps stderr apart
-            runner = CliRunner()
-        environment = {key: None for key in os.environ if key.startswith("CONTRACTLINT_") or key == "NO_COLOR"}
-        environment.update(env or {})
-        with monkeypatch.context() as patch:
-            patch.chdir(cwd)
-            result = runner.invoke(main, list(args), input=stdin, env=environment, catch_exceptions=False)
-        return Completed(result.exit_code, result.stdout, result.stderr)
-
-    return run
+def cli(inprocess_cli):
+    return inprocess_cli
 
 
 FLOW = HEAD + task("load", "for x in rows():", "    print(x)") + task("wait", "while busy():", "    pass")

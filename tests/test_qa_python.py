@@ -3,12 +3,10 @@ CL302) on modules and flows written the way data teams and agents write them."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-import pytest
 
-from contractlint.rules.base import Invalid, Valid
+from contractlint.rules.base import Valid
 from contractlint.rules.environment import EnvironDefault, EnvNotProvided
 from contractlint.rules.fallbacks import FallbackOr, SwallowedException
 from contractlint.testing import run_example

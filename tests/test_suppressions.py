@@ -9,14 +9,13 @@ they do not depend on rules still being written.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, Completed, run_cli
+from conftest import REPO, run_cli
 from contractlint.config import CommandLine, settings_from_table
 from contractlint.diagnostics import Diagnostic
 from contractlint.flow import yaml_nodes as yn
@@ -30,26 +29,8 @@ LOOP = "'for' loop in inline script; move the logic into a module function"
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch):
-    """`contractlint` run in-process (click's CliRunner): the same interface and
-    results as conftest's subprocess runner, without a Python start-up per call."""
-    from click.testing import CliRunner
-
-    from contractlint.cli import main
-
-    def run(*args: str, cwd: Path, stdin: bytes | None = None, env: dict[str, str] | None = None) -> Completed:
-        try:
-            runner = CliRunner(mix_stderr=False)
-        except TypeError:  # click >= 8.2 always keeps stderr apart
-            runner = CliRunner()
-        environment = {key: None for key in os.environ if key.startswith("CONTRACTLINT_") or key == "NO_COLOR"}
-        environment.update(env or {})
-        with monkeypatch.context() as patch:
-            patch.chdir(cwd)
-            result = runner.invoke(main, list(args), input=stdin, env=environment, catch_exceptions=False)
-        return Completed(result.exit_code, result.stdout, result.stderr)
-
-    return run
+def cli(inprocess_cli):
+    return inprocess_cli
 
 
 # -- test-only rules ------------------------------------------------------------------

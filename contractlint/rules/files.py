@@ -481,7 +481,6 @@ def _describe(task: Task | None, path: tuple) -> str:
 
 
 def _describe_error(error: Any, path: tuple) -> str:
-    key = path[-1] if path else None
     if error.validator == "pattern":
         return f"has an invalid {_dotted(path[-1:]) if path else 'value'} '{error.instance}': must match {error.validator_value}"
     if error.validator == "type":
