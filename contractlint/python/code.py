@@ -221,8 +221,18 @@ def _check_expression_depth(text: str) -> None:
 
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return  # libcst reports the syntax error itself, worded by _syntax_error
+    except SyntaxError as cpython:
+        # Do not hand a broken giant to libcst (slow to fail): CPython has placed the error.
+        line = cpython.lineno if cpython.lineno is not None else 1
+        column = cpython.offset if cpython.offset is not None else 1
+        raise PythonSyntaxError(cpython.msg, line, column) from cpython
+    except (RecursionError, MemoryError) as refused:
+        # Newer CPythons stop at their own C recursion limit: too deep for libcst as well.
+        raise PythonSyntaxError(
+            f"expression nested more than {MAX_EXPRESSION_DEPTH} levels deep: too complex to analyse", 1, 1
+        ) from refused
+    except ValueError as refused:  # a NUL byte
+        raise PythonSyntaxError(str(refused), 1, 1) from refused
     # Report at the statement that holds the deep expression: its start is where to look.
     stack: list[tuple[ast.AST, int, ast.AST]] = [(tree, 0, tree)]
     while stack:
