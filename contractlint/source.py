@@ -97,3 +97,16 @@ class SourceFile:
         line, column = self.position(start)
         end_line, end_column = self.position(end)
         return Span(line, column, end_line, end_column)
+
+
+def bracket_depth(text: str, opening: str, closing: str) -> int:
+    """The deepest nesting of brackets, strings ignored: a cheap guard run before a
+    parser that would recurse once per level."""
+    depth = deepest = 0
+    for char in text:
+        if char in opening:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in closing:
+            depth = max(0, depth - 1)
+    return deepest

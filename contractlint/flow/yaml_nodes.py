@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from contractlint.diagnostics import Span
-from contractlint.source import SourceFile
+from contractlint.source import SourceFile, bracket_depth
 
 MAP_TAG = "tag:yaml.org,2002:map"
 SEQ_TAG = "tag:yaml.org,2002:seq"
@@ -81,13 +81,7 @@ def _clean_message(message: str) -> str:
 
 def _max_flow_depth(text: str) -> int:
     """Rough nesting depth of flow collections and indentation, cheap enough to run first."""
-    depth = deepest = 0
-    for char in text:
-        if char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth = max(0, depth - 1)
+    deepest = bracket_depth(text, "[{", "]}")
     # Block nesting needs at least one column of indentation per level.
     longest_indent = max((len(line) - len(line.lstrip(" ")) for line in text.split("\n")), default=0)
     return max(deepest, longest_indent // 3)

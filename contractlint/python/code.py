@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from contractlint.diagnostics import Edit, Span
 from contractlint.python.pebble import PebbleSpan, find_pebble, mask
-from contractlint.source import SourceFile
+from contractlint.source import SourceFile, bracket_depth
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -203,7 +203,7 @@ class PythonCode:
 def _parse(text: str) -> cst.Module:
     import libcst as cst
 
-    depth = _bracket_depth(text)
+    depth = bracket_depth(text, "([{", ")]}")
     if depth > MAX_BRACKET_DEPTH:
         raise PythonSyntaxError(f"brackets nested {depth} levels deep (limit {MAX_BRACKET_DEPTH})", 1, 1)
     if len(text) > LARGE_SOURCE or any(len(line) > LONG_LINE for line in text.split("\n")):
@@ -299,17 +299,6 @@ def iter_statements(module: cst.Module):
                 stack.extend(reversed(suite.body if isinstance(suite, cst.IndentedBlock) else ()))
             else:
                 stack.append(child)
-
-
-def _bracket_depth(text: str) -> int:
-    depth = deepest = 0
-    for char in text:
-        if char in "([{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in ")]}":
-            depth = max(0, depth - 1)
-    return deepest
 
 
 # -- building PythonCode ------------------------------------------------------------

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from contractlint.diagnostics import Diagnostic
 from contractlint.engine import FileResult
+from contractlint.fixes import applicable as fixable  # noqa: F401 - re-exported: one definition of "what --fix applies"
 
 FORMATS = ("text", "json", "sarif", "github")
 
@@ -55,12 +56,6 @@ def render(format_name: str, run: RunReport, options: ReportOptions) -> str:
         raise ValueError(f"unknown format {format_name!r}")
     module = importlib.import_module(f"contractlint.reporters.{format_name}_format")
     return module.render(run, options)
-
-
-def fixable(diagnostic: Diagnostic, unsafe_fixes: bool) -> bool:
-    """Whether ``--fix`` (with ``--unsafe-fixes`` when given) would apply this fix."""
-    fix = diagnostic.fix
-    return fix is not None and bool(fix.edits) and (fix.applicability == "safe" or unsafe_fixes)
 
 
 def plural(count: int, word: str, plural_word: str | None = None) -> str:
