@@ -7,6 +7,7 @@ it belongs to the line ending, never to a column.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
@@ -97,6 +98,17 @@ class SourceFile:
         line, column = self.position(start)
         end_line, end_column = self.position(end)
         return Span(line, column, end_line, end_column)
+
+
+# Where lines break. CPython (and libcst) end a line at "\r\n", "\r" or "\n"; every
+# position, excerpt and edit must count lines the same way as the parser that produced
+# them, or offsets drift (a lone "\r" would shift every later line).
+LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
+def line_starts(text: str) -> list[int]:
+    """Offsets at which the lines of ``text`` start, breaking where CPython does."""
+    return [0, *(match.end() for match in LINE_BREAK.finditer(text))]
 
 
 def bracket_depth(text: str, opening: str, closing: str) -> int:
