@@ -55,6 +55,9 @@ class Project:
     src: tuple[Path, ...] = ()
     runtime_env: frozenset[str] = frozenset()
     global_defaults: tuple[PluginDefault, ...] = ()
+    # Folders holding namespace files, searched in order; `{namespace}` in one stands
+    # for the flow's namespace.
+    namespace_files: tuple[Path, ...] = ()
     _modules: dict[Path, PythonCode | None] = field(default_factory=dict, repr=False)
     _infos: dict[str, ModuleInfo | None] = field(default_factory=dict, repr=False)
     _calls: dict[str, FollowedEnv | None] = field(default_factory=dict, repr=False)
@@ -70,6 +73,23 @@ class Project:
             for candidate in (base.with_suffix(".py"), base / "__init__.py"):
                 if candidate.is_file():
                     return candidate
+        return None
+
+    def find_namespace_file(self, namespace: str | None, name: str) -> Path | None:
+        """The file of namespace file ``name`` (``scripts/etl.py``) under the first
+        ``namespace-files`` folder that has it; None when none does, or when the name
+        leaves its folder (``..``)."""
+        parts = [part for part in name.replace("\\", "/").split("/") if part not in ("", ".")]
+        if not parts or ".." in parts:
+            return None
+        for folder in self.namespace_files:
+            if "{namespace}" in str(folder):
+                if namespace is None:
+                    continue
+                folder = Path(str(folder).replace("{namespace}", namespace))
+            candidate = folder.joinpath(*parts)
+            if candidate.is_file():
+                return candidate
         return None
 
     def module_code(self, path: Path) -> PythonCode | None:
