@@ -75,18 +75,23 @@ class Project:
                     return candidate
         return None
 
-    def find_namespace_file(self, namespace: str | None, name: str) -> Path | None:
-        """The file of namespace file ``name`` (``scripts/etl.py``) under the first
+    def find_namespace_file(self, namespace: str | None, name: str, other: str | None = None) -> Path | None:
+        """The file of namespace file ``name`` (``scripts/etl.py``) of the flow's
+        ``namespace`` — or of namespace ``other`` (``read('x', namespace='shared')``),
+        which only a folder with ``{namespace}`` can hold — under the first
         ``namespace-files`` folder that has it; None when none does, or when the name
         leaves its folder (``..``)."""
         parts = [part for part in name.replace("\\", "/").split("/") if part not in ("", ".")]
         if not parts or ".." in parts:
             return None
+        wanted = other if other is not None else namespace
         for folder in self.namespace_files:
             if "{namespace}" in str(folder):
-                if namespace is None:
+                if wanted is None or "/" in wanted or wanted.startswith("."):
                     continue
-                folder = Path(str(folder).replace("{namespace}", namespace))
+                folder = Path(str(folder).replace("{namespace}", wanted))
+            elif other is not None and other != namespace:
+                continue  # a folder of the flow's own namespace files
             candidate = folder.joinpath(*parts)
             if candidate.is_file():
                 return candidate

@@ -241,7 +241,10 @@ def test_a_string_broken_by_pebble_on_an_empty_line_is_left_to_the_parser() -> N
         ("{{ render(read('main.py')) }}", Include("main.py", True)),
         ("{{ read(inputs.script) }}", Include(None, False)),
         ("nsfile:///scripts/main.py", Include("scripts/main.py", False)),
-        ("nsfile://company.other/main.py", Include(None, False)),
+        ("nsfile://company.other/main.py", Include("main.py", False, "company.other")),
+        ("{{ read('lib.py', namespace='shared') }}", Include("lib.py", False, "shared")),
+        ("{{ read('lib.py', 'shared') }}", Include("lib.py", False, "shared")),
+        ("{{ read('lib.py', namespace=flow.namespace) }}", Include(None, False, None)),
         ("file:///opt/scripts/main.py", Include(None, False)),
         ("{{ read('a.py') }}\nprint(1)\n", None),
         ("print('{{ read(\"a.py\") }}')", None),
@@ -264,6 +267,11 @@ def test_namespace_files_are_found_in_folder_order_and_never_outside(tmp_path: P
     assert project.find_namespace_file("company.other", "load.py") is None
     assert project.find_namespace_file("company.team", "../etl.py") is None
     assert project.find_namespace_file(None, "missing.py") is None
+    # Another namespace's file: only the folder per namespace can hold it.
+    assert project.find_namespace_file("company.other", "load.py", "company.team") == (
+        tmp_path / "scripts/company.team/load.py"
+    )
+    assert project.find_namespace_file("company.other", "etl.py", "company.team") is None
 
 
 def test_default_namespace_files_are_underscore_files_then_the_root(tmp_path: Path) -> None:

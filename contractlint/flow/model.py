@@ -35,7 +35,8 @@ FLOW_TASK_KEYS = ("tasks", "errors", "finally", "afterExecution")
 LISTENER_TASK_KEY = "tasks"
 
 # Properties of a task that are lists of tasks, by the model classes that declare them
-# (plugin/core/flow/*.java and their io.kestra.core.tasks.flows.* aliases).
+# (plugin/core/flow/*.java and their io.kestra.core.tasks.flows.* aliases). These three
+# hold tasks whatever the task's type: FlowableTask is an interface any plugin implements.
 TASK_LIST_KEYS = {
     # Sequential, Parallel, ForEach, EachSequential, EachParallel, AllowFailure,
     # WorkingDirectory (extends Sequential), WaitFor, LoopUntil, Pause (deprecated
@@ -43,9 +44,14 @@ TASK_LIST_KEYS = {
     "tasks": "List<Task> tasks",
     "errors": "FlowableTask.getErrors(): List<Task> errors",
     "finally": "FlowableTask `finally` (0.21): List<Task>",
-    "then": "If: List<Task> then",
-    "else": "If: @JsonProperty(\"else\") List<Task> _else",
-    "defaults": "Switch: List<Task> defaults",
+}
+# Lists of tasks of one flowable's own, by type (as the bundled flow schema checks them).
+IF_TYPES = frozenset(("io.kestra.plugin.core.flow.If", "io.kestra.core.tasks.flows.If"))
+SWITCH_TYPES = frozenset(("io.kestra.plugin.core.flow.Switch", "io.kestra.core.tasks.flows.Switch"))
+TYPED_TASK_LIST_KEYS = {
+    "then": IF_TYPES,  # If: List<Task> then
+    "else": IF_TYPES,  # If: @JsonProperty("else") List<Task> _else
+    "defaults": SWITCH_TYPES,  # Switch: List<Task> defaults
 }
 # Switch: `Map<String, List<Task>> cases`.
 CASES_KEY = "cases"
@@ -277,9 +283,10 @@ def _child_tasks(task: Task) -> Iterator[tuple[Any, tuple]]:
         key = key_node.value if yn.is_scalar(key_node) else None
         if key is None or key in NOT_TASK_KEYS:
             continue
-        if key in TASK_LIST_KEYS and yn.is_sequence(value_node):
+        typed = key in TYPED_TASK_LIST_KEYS and task.type in TYPED_TASK_LIST_KEYS[key]
+        if (key in TASK_LIST_KEYS or typed) and yn.is_sequence(value_node):
             yield from _list_tasks(value_node, (*task.path, key))
-        elif key == CASES_KEY and yn.is_mapping(value_node):
+        elif key == CASES_KEY and task.type in SWITCH_TYPES and yn.is_mapping(value_node):
             for case_key, case_value in value_node.value:
                 if yn.is_scalar(case_key) and yn.is_sequence(case_value):
                     yield from _list_tasks(case_value, (*task.path, CASES_KEY, case_key.value))

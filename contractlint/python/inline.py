@@ -35,9 +35,12 @@ PYTHON_SCRIPT_TYPES = frozenset(
     }
 )
 
-# `read('path')` or `render(read('path'))`, the whole of one expression; the argument
-# is kept as written (a Pebble string literal, or an expression).
-_READ = re.compile(r"(?P<render>render\(\s*)?read\(\s*(?P<argument>[^()]*?)\s*\)(?(render)\s*\))")
+# `read('path')`, `read('path', namespace='other')` or `render(read(…))`, the whole of
+# one expression; the arguments are kept as written (Pebble string literals, or not).
+_READ = re.compile(
+    r"(?P<render>render\(\s*)?read\(\s*(?P<argument>[^(),]*?)\s*"
+    r"(?:,\s*(?:namespace\s*=\s*)?(?P<namespace>[^(),]*?)\s*)?\)(?(render)\s*\))"
+)
 _STRING = re.compile(r"'([^'\\]*)'|\"([^\"\\]*)\"")
 # Kestra 0.24's file protocol (`nsfile:///path`, `nsfile://namespace/path`, `file:///path`)
 # and internal-storage URIs: a file fetched by Kestra, not source written here.
@@ -50,6 +53,7 @@ class Include:
 
     path: str | None  # the namespace file's path; None when it cannot be known statically
     rendered: bool  # inside `render(…)`: Pebble in the file is rendered first
+    namespace: str | None = None  # another namespace's file (`read('p', namespace='x')`)
 
 
 def is_python_script_task(task_type: str | None) -> bool:
@@ -77,7 +81,7 @@ def included_python(flow: Flow, project: Project) -> Iterator[PythonCode]:
             include = include_of(value_node.value)
             if include is None or include.path is None:
                 continue
-            path = project.find_namespace_file(flow.namespace, include.path)
+            path = project.find_namespace_file(flow.namespace, include.path, include.namespace)
             module = project.module_code(path) if path is not None else None
             if module is None:
                 continue
@@ -118,18 +122,30 @@ def include_of(value: str) -> Include | None:
     uri = _FILE_URI.fullmatch(text)
     if uri is not None:
         rest = uri.group("rest")
-        # `nsfile:///path` is the flow's own namespace; `nsfile://other.ns/path`, host
-        # files and internal storage are not in the repository's namespace folders.
-        same_namespace = uri.group("scheme") == "nsfile" and rest.startswith("/")
-        return Include(rest.lstrip("/") if same_namespace else None, rendered=False)
+        if uri.group("scheme") != "nsfile":
+            return Include(None, rendered=False)  # a host file or internal storage
+        if rest.startswith("/"):
+            return Include(rest.lstrip("/") or None, rendered=False)  # `nsfile:///path`: the flow's namespace
+        namespace, _, path = rest.partition("/")  # `nsfile://other.ns/path`
+        return Include(path or None, rendered=False, namespace=namespace)
     spans = find_pebble(text)
     if len(spans) != 1 or spans[0].kind != "expression" or spans[0].start != 0 or spans[0].end != len(text):
         return None
     read = _READ.fullmatch(spans[0].inner)
     if read is None:
         return None
-    literal = _STRING.fullmatch(read.group("argument"))
-    path = None
-    if literal is not None:
-        path = literal.group(1) if literal.group(1) is not None else literal.group(2)
-    return Include(path.lstrip("/") if path else None, rendered=read.group("render") is not None)
+    path = _literal(read.group("argument"))
+    namespace = None
+    if read.group("namespace") is not None:
+        namespace = _literal(read.group("namespace"))
+        if namespace is None:
+            path = None  # a computed namespace: the file cannot be known
+    return Include(path.lstrip("/") or None if path else None, read.group("render") is not None, namespace)
+
+
+def _literal(argument: str) -> str | None:
+    """The text of a Pebble string literal; None for any other expression."""
+    literal = _STRING.fullmatch(argument)
+    if literal is None:
+        return None
+    return literal.group(1) if literal.group(1) is not None else literal.group(2)

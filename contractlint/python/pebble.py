@@ -147,7 +147,9 @@ class _PythonLexer:
 
 
 def _filler(text: str, span: PebbleSpan, context: str = CODE) -> str:
-    if context != CODE:
+    # A one-line filler reads the same in code, in a string and in a comment; only a
+    # construct spanning lines depends on where it stands.
+    if context != CODE and "\n" in span.text:
         inside = _filler_inside(span, context)
         if inside is not None:
             return inside

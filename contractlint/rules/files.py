@@ -316,9 +316,11 @@ tasks:
         for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
             for leaf in _leaf_errors(error):
                 path = tuple(leaf.absolute_path)
-                if (path, leaf.validator) in reported or _is_placeholder_value(leaf):
+                # One finding per node and check; every missing key of a node is one.
+                key = (path, leaf.validator, leaf.message if leaf.validator == "required" else "")
+                if key in reported or _is_placeholder_value(leaf):
                     continue
-                reported.add((path, leaf.validator))
+                reported.add(key)
                 yield self._schema_diagnostic(flow, leaf, path, tasks_by_node)
 
     def _schema_diagnostic(self, flow: Flow, error: Any, path: tuple, tasks_by_node: dict) -> Diagnostic:
