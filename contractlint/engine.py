@@ -67,11 +67,10 @@ class Linter:
             return FileResult(path, "unreadable", self._finish(path, found, None))
         suffix = PurePosixPath(path).suffix.lower()
         parsed = ParsedFile()  # what the suppression step reads noqa comments from
-        included: list[Diagnostic] = []  # in namespace files the flows include: already suppressed
         if suffix in PYTHON_SUFFIXES:
             kind, found = "module", self._lint_module(source, parsed)
         elif suffix in YAML_SUFFIXES:
-            kind, found = self._lint_yaml(source, parsed, included)
+            kind, found = self._lint_yaml(source, parsed)
         else:
             raise ValueError(f"not a Python or YAML file: {path}")
         diagnostics = self._finish(path, found, source, parsed)
@@ -82,11 +81,11 @@ class Linter:
             # Every excerpt of this file must hide its secrets, whichever rule reported.
             redactions = tuple(span for flow in parsed.flows for span in secret_spans(flow))
             if redactions:
-                diagnostics = [replace(d, redactions=tuple(dict.fromkeys((*d.redactions, *redactions)))) for d in diagnostics]
-        sources: tuple[SourceFile, ...] = ()
-        if included:
-            diagnostics = sorted({*diagnostics, *included}, key=lambda d: d.sort_key)
-            sources = tuple({code.file.path: code.file for code in parsed.includes}.values())
+                diagnostics = [
+                    replace(d, redactions=tuple(dict.fromkeys((*d.redactions, *redactions)))) if d.path == path else d
+                    for d in diagnostics
+                ]
+        sources = tuple({code.file.path: code.file for code in parsed.includes}.values())
         return FileResult(path, kind, diagnostics, source, parsed.parse_errors, redactions, sources)
 
     def unreadable(self, path: str, reason: str) -> FileResult:
@@ -123,15 +122,13 @@ class Linter:
                 return [python_syntax_error(code, PythonSyntaxError("nested too deeply to analyse", 1, 1))]
         return found
 
-    def _lint_yaml(
-        self, source: SourceFile, parsed: ParsedFile, included: list[Diagnostic]
-    ) -> tuple[str, list[Diagnostic]]:
+    def _lint_yaml(self, source: SourceFile, parsed: ParsedFile) -> tuple[str, list[Diagnostic]]:
         """Every document of the file that is a flow is linted as a flow of its own
         (Kestra's flow import and namespace sync split files on ``---``); the others —
         CI workflows, compose files, server config, Kestra Apps — are not ours."""
         from contractlint.flow import yaml_nodes as yn
-        from contractlint.flow.model import build_flow, document_extents, is_flow_root
-        from contractlint.rules.files import duplicate_key, yaml_syntax_error
+        from contractlint.flow.model import build_flow, document_extents, is_flow_root, is_placeholder
+        from contractlint.rules.files import duplicate_flow, duplicate_key, yaml_syntax_error
 
         try:
             documents = yn.compose_documents(source)
@@ -139,18 +136,25 @@ class Linter:
             parsed.parse_errors += 1
             return "yaml", [yaml_syntax_error(source, error)]
         found: list[Diagnostic] = []
+        first_defined: dict[str, Flow] = {}
         for root, extent in zip(documents, document_extents(source, documents)):
             if not is_flow_root(root):
                 continue
             flow = build_flow(source, root, extent)
             parsed.flows.append(flow)
+            templated = flow.ref is not None and (is_placeholder(flow.id) or is_placeholder(flow.namespace))
+            ref = None if templated else flow.ref
+            if ref is not None and ref in first_defined:
+                found.append(duplicate_flow(flow, first_defined[ref]))
+            elif ref is not None:
+                first_defined[ref] = flow
             if flow.broken:
                 parsed.parse_errors += 1
             found.extend(duplicate_key(flow, duplicate) for duplicate in yn.duplicate_keys(root))
             for rule in self.flow_rules:
                 found.extend(rule.check_flow(flow, self.contexts[rule.code]))
             found.extend(self._lint_inline(flow, parsed))
-            included.extend(self._lint_includes(flow, parsed))
+            found.extend(self._lint_includes(flow, parsed))
         return ("flow" if parsed.flows else "yaml"), found
 
     def _lint_inline(self, flow: Flow, parsed: ParsedFile) -> list[Diagnostic]:
@@ -176,13 +180,16 @@ class Linter:
         found: list[Diagnostic] = []
         for code in included_python(flow, self.project):
             parsed.includes.append(code)
-            found.extend(self._lint_include(code))
+            for diagnostic in self._lint_include(code):
+                parsed.included_by[diagnostic] = code.task.node.start_mark.index
+                found.append(diagnostic)
         return found
 
     def _lint_include(self, code: PythonCode) -> list[Diagnostic]:
         """An included namespace file: its own file's ``noqa`` comments and
-        ``per-file-ignores`` apply. A file that does not parse is its module lint's
-        to report (CL003); here it is skipped."""
+        ``per-file-ignores`` apply here (the flow file's, and the including task's
+        ``noqa``, when the flow file's are applied). A file that does not parse is its
+        module lint's to report (CL003); here it is skipped."""
         from contractlint.python.code import PythonSyntaxError
         from contractlint.suppressions import apply_suppressions
 

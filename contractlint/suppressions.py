@@ -77,8 +77,11 @@ class ParsedFile:
     flows: list[Flow] = field(default_factory=list)
     codes: list[PythonCode] = field(default_factory=list)
     parse_errors: int = 0  # YAML or Python that did not parse (CL001/CL003), broken flows
-    # Namespace files the flows include (other files: their own comments apply).
+    # Namespace files the flows include (other files: their own comments apply), and
+    # each finding in one → the offset of the task that includes it, whose task-level
+    # directive (`id: x  # noqa: CL203`) covers it as it covers an inline script.
     includes: list[PythonCode] = field(default_factory=list)
+    included_by: dict[Diagnostic, int] = field(default_factory=dict)
 
 
 def apply_suppressions(
@@ -373,6 +376,7 @@ class Directives:
     # file line → the line whose noqa applies (Python strings and continuations)
     line_map: dict[int, int] = field(default_factory=dict)
     tasks: list[Task] = field(default_factory=list)  # every task and trigger, for CL900's `task`
+    included_by: dict[Diagnostic, int] = field(default_factory=dict)  # see ParsedFile
 
     @property
     def empty(self) -> bool:
@@ -387,14 +391,16 @@ class Directives:
         return self.source.offset(line, max(span.column, 1))
 
     def candidates(self, diagnostic: Diagnostic) -> list[Directive]:
-        """Directives that may cover ``diagnostic``, nearest first."""
+        """Directives that may cover ``diagnostic``, nearest first. A finding in a
+        namespace file a task includes is covered only by that task's directives."""
         found: list[Directive] = []
+        including_task = self.included_by.get(diagnostic)
         line = self.line_map.get(diagnostic.span.line, diagnostic.span.line)
-        on_line = self.by_line.get(line)
+        on_line = self.by_line.get(line) if including_task is None else None
         if on_line is not None:
             found.append(on_line)
         if self.task_scopes:
-            offset = self.offset_of(diagnostic)
+            offset = self.offset_of(diagnostic) if including_task is None else including_task
             around = [scope for scope in self.task_scopes if scope[0] <= offset < scope[1]]
             for _, _, directive in sorted(around, key=lambda scope: -scope[0]):
                 if all(directive is not seen for seen in found):
@@ -413,7 +419,7 @@ class Directives:
 
 
 def find_directives(source: SourceFile, parsed: ParsedFile) -> Directives:
-    directives = Directives(source)
+    directives = Directives(source, included_by=parsed.included_by)
     # Python comments: a module, or the literal block scalars of inline scripts.
     for code in parsed.codes:
         if not code.code_map.exact or not _NOQA_WORD.search(code.text):

@@ -454,3 +454,23 @@ def test_an_included_file_is_shown_and_reported_once(inprocess_cli, tmp_path: Pa
         line for line in result.lines if line.startswith("_files") and "CL900" not in line
     ]
     assert '5 | os.environ["TOKEN"]' in alone.stdout  # shown though the file itself was not linted
+
+
+def test_the_including_task_s_noqa_covers_its_include_and_is_used(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "_files/etl.py", ETL)
+    flow = INCLUDING.replace("  - id: cmd\n", "  - id: cmd  # noqa: CL203\n")
+    linter = build_linter(settings_from_table({}, tmp_path, None, CommandLine(select=("CL",))))
+    result = linter.lint_bytes("flows/load.yaml", flow.encode())
+    assert [(d.path, d.span.line, d.code, d.task) for d in result.diagnostics] == [("_files/etl.py", 5, "CL203", "py")]
+
+
+def test_a_rendered_include_is_masked_like_an_inline_script(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "_files/tpl.py", 'import os\n{% if inputs.verbose %}\nprint(os.environ["B"])\n{% endif %}\n')
+    flow = INCLUDING.replace("read('etl.py')", "read('tpl.py')")  # `py` reads it, `cmd` renders it
+    linter = build_linter(settings_from_table({}, tmp_path, None, CommandLine(select=("CL",))))
+    result = linter.lint_bytes("flows/load.yaml", flow.encode())
+    assert [(d.path, d.span.line, d.span.column, d.code, d.task) for d in result.diagnostics] == [
+        ("_files/tpl.py", 3, 7, "CL203", "cmd")
+    ]

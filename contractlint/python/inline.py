@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from contractlint.flow import yaml_nodes as yn
 from contractlint.flow.model import Flow, Task
-from contractlint.python.code import PythonCode, inline_code
+from contractlint.python.code import PythonCode, inline_code, module_code
 from contractlint.python.pebble import find_pebble, mask
 
 if TYPE_CHECKING:
@@ -82,21 +82,24 @@ def included_python(flow: Flow, project: Project) -> Iterator[PythonCode]:
             if include is None or include.path is None:
                 continue
             path = project.find_namespace_file(flow.namespace, include.path, include.namespace)
-            module = project.module_code(path) if path is not None else None
-            if module is None:
+            source = project.source_file(path) if path is not None else None
+            if source is None:
                 continue
-            shared = {"label": f"{label} ({module.file.path})", "flow": flow, "task": task}
-            if include.rendered and find_pebble(module.raw):
-                # Kestra renders the file: mask its Pebble as in an inline script.
-                pebble = find_pebble(module.raw)
-                code = dataclasses.replace(
-                    module, text=mask(module.raw, pebble), pebble=pebble, _module=None, _wrapper=None,
-                    _scope_resolved=False, _line_starts=None, **shared,
+            shown = f"{label} ({source.path})"
+            pebble = find_pebble(source.text) if include.rendered else []
+            if pebble:
+                # Kestra renders the file: its Pebble is masked as in an inline script.
+                module = module_code(source)
+                yield dataclasses.replace(
+                    module, text=mask(source.text, pebble), pebble=pebble, label=shown, flow=flow, task=task,
+                    key_node=key_node, value_node=value_node,
                 )
-            else:
-                code = dataclasses.replace(module, **shared)  # the module's parse, shared
-            code.key_node, code.value_node = key_node, value_node
-            yield code
+                continue
+            module = project.module_code(path)
+            if module is not None:  # the module's own parse, shared
+                yield dataclasses.replace(
+                    module, label=shown, flow=flow, task=task, key_node=key_node, value_node=value_node
+                )
 
 
 def _python_values(task: Task) -> Iterator[tuple[Any, Any, str]]:

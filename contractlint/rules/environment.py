@@ -508,8 +508,9 @@ in the repository: it is looked up under the `namespace-files` folders, in order
 (default `["_files", "."]`: `_files` is where Kestra's git tasks keep namespace
 files; `{namespace}` in a folder stands for the flow's namespace). Its reads are
 reported in that file, at the read, naming the flow and task that include it; a
-`# noqa: CL203` there applies. The file's other rules run when it is linted as a
-module, so nothing is reported twice. An include that is not found is skipped.
+`# noqa: CL203` there, or on the including task's `id:` line, applies. The file's
+other rules run when it is linted as a module, so nothing is reported twice. An
+include that is not found is skipped.
 
 Not reported: reads with a default or `.get()` (CL201/CL202: they do not raise),
 reads inside `try`/`except KeyError` or `contextlib.suppress(KeyError)`,

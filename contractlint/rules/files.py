@@ -248,6 +248,16 @@ tasks:
             note="Kestra 0.x listeners' tasks are tasks of the flow",
         ),
         Invalid(
+            "id: extract\nnamespace: company.team\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n"
+            "    message: a\n---\nid: extract\nnamespace: company.team\ntasks:\n  - id: log\n"
+            "    type: io.kestra.plugin.core.log.Log\n    message: b\n",
+            line=8,
+            column=5,
+            end_column=12,
+            message="Flow 'company.team.extract' is defined twice in this file (first on line 1)",
+            note="a copied document whose id was not changed",
+        ),
+        Invalid(
             "id: etl\nnamespace: company.team\ntasks:\n  - id: branch\n    type: io.kestra.plugin.core.flow.If\n"
             "    condition: \"{{ inputs.go }}\"\n    then:\n      - id: inner\n        message: no type\n",
             line=8,
@@ -720,6 +730,19 @@ def duplicate_key(flow: Flow, duplicate: yn.DuplicateKey) -> Diagnostic:
         yn.node_span(flow.source, duplicate.node),
         f"Duplicate key '{duplicate.key}' (first defined on line {duplicate.first_line}); "
         "the earlier value is silently discarded",
+    )
+
+
+def duplicate_flow(flow: Flow, first: Flow) -> Diagnostic:
+    """A file defining one flow twice: Kestra's import saves each document in turn, so
+    the later one silently replaces the earlier."""
+    pair = yn.get(flow.root, "id")
+    first_line = yn.start_offset(first.root)
+    return FlowStructure().flow_diagnostic(
+        flow,
+        yn.node_span(flow.source, pair[1]),
+        f"Flow '{flow.ref}' is defined twice in this file (first on line {flow.source.position(first_line)[0]}); "
+        "Kestra keeps only the last one: give this flow another id",
     )
 
 
