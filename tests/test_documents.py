@@ -478,3 +478,12 @@ def test_a_rendered_include_is_masked_like_an_inline_script(tmp_path: Path, monk
     assert [(d.path, d.span.line, d.span.column, d.code, d.task) for d in result.diagnostics] == [
         ("_files/tpl.py", 3, 7, "CL203", "cmd")
     ]
+
+
+def test_an_unused_noqa_names_the_flow_of_its_document(inprocess_cli, tmp_path: Path) -> None:
+    write(tmp_path, "flows/two.yaml", MULTI.replace("namespace: acme\ntasks:\n  - id: py\n",
+                                                   "namespace: acme\ntasks:\n  - id: py  # noqa: CL101\n"))
+    result = inprocess_cli("check", "--extend-select", "CL900", "--format", "json", cwd=tmp_path)
+    found = [(d["line"], d["column"], d["code"], d["flow"], d["task"]) for d in json.loads(result.stdout)["diagnostics"]
+             if d["code"] == "CL900"]
+    assert found == [(16, 21, "CL900", "acme.second", "py")]
