@@ -39,31 +39,9 @@ def task_ids(text: str) -> list[str | None]:
     return [task.id for task in flow.tasks]
 
 
-# -- what is a flow ---------------------------------------------------------------------------
+# -- what is a flow (which documents are: tests/test_flow_model.py) ------------------------------
 
 TASKS = "tasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("id: a\nnamespace: b\n" + TASKS, True),
-        ("id: a\n" + TASKS, True),  # broken: no namespace
-        ("namespace: b\n" + TASKS, True),  # broken: no id
-        ("id: a\nnamepsace: b\n" + TASKS, True),
-        ("id: a\ntriggers:\n  - id: t\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: '@daily'\n", True),
-        (TASKS, False),  # neither id nor namespace: some other tool's task list
-        ("id: a\ntasks: []\n", False),
-        ("id: a\ntasks:\n  - name: build\n    run: make\n", False),  # not task mappings
-        ("id: a\ntasks:\n  - id: x\n    type: shell\n", False),  # not a plugin type
-        ("id: app\ntype: io.kestra.plugin.ee.apps.Execution\nnamespace: b\nflowId: f\n", False),
-        ("id: t\nnamespace: b\nflowId: f\ntestCases:\n  - id: c\n    type: io.kestra.core.tests.flow.UnitTest\n", False),
-        ("- id: a\n  namespace: b\n", False),
-    ],
-)
-def test_which_documents_are_flows(text: str, expected: bool) -> None:
-    source = SourceFile.from_bytes("f.yaml", text.encode())
-    assert is_flow_root(yn.compose_documents(source)[0]) is expected
 
 
 @pytest.mark.parametrize(
