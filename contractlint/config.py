@@ -18,6 +18,9 @@ from contractlint.discovery import DEFAULT_EXCLUDES
 
 FORMATS = ("text", "json", "sarif", "github")
 DEFAULT_RUNTIME_ENV = ("EXECUTION_ID",)
+# Where `{{ read('x.py') }}` finds namespace files: `_files`, the folder Kestra's git
+# tasks (SyncNamespaceFiles, PushNamespaceFiles) use by default, then the project root.
+DEFAULT_NAMESPACE_FILES = ("_files", ".")
 
 
 class ConfigError(Exception):
@@ -44,6 +47,7 @@ class Settings:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     src: tuple[Path, ...] = ()
     plugin_defaults: tuple[Path, ...] = ()
+    namespace_files: tuple[Path, ...] = ()
     runtime_env: frozenset[str] = frozenset(DEFAULT_RUNTIME_ENV)
     respect_gitignore: bool = True
     force_exclude: bool = False
@@ -122,6 +126,7 @@ def config_schema() -> dict[str, Any]:
             "per-file-ignores": {"type": "object", "additionalProperties": string_list},
             "src": string_list,
             "plugin-defaults": string_list,
+            "namespace-files": string_list,
             "runtime-env": string_list,
             "respect-gitignore": {"type": "boolean"},
             "force-exclude": {"type": "boolean"},
@@ -295,6 +300,7 @@ def settings_from_table(
         per_file_ignores=tuple(per_file_ignores),
         src=tuple(root / entry for entry in table.get("src", ["."])),
         plugin_defaults=tuple(root / entry for entry in table.get("plugin-defaults", ())),
+        namespace_files=tuple(root / entry for entry in table.get("namespace-files", DEFAULT_NAMESPACE_FILES)),
         runtime_env=frozenset(table.get("runtime-env", DEFAULT_RUNTIME_ENV)),
         respect_gitignore=table.get("respect-gitignore", True),
         force_exclude=_first(command_line.force_exclude, table.get("force-exclude"), False),

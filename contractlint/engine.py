@@ -20,6 +20,7 @@ from contractlint.source import SourceFile, UndecodableFile
 from contractlint.suppressions import ParsedFile
 
 if TYPE_CHECKING:
+    from contractlint.flow.model import Flow
     from contractlint.python.code import PythonCode
 
 PYTHON_SUFFIXES = (".py",)
@@ -32,11 +33,13 @@ class FileResult:
     kind: str  # "flow", "module", "yaml" (not a flow), "unreadable"
     diagnostics: list[Diagnostic] = field(default_factory=list)
     source: SourceFile | None = None
-    # YAML or Python that did not parse, counted whatever rules are selected: a fix
-    # must never add one.
+    # YAML or Python that did not parse, and broken flows (a flow document without
+    # `id` or `namespace`), counted whatever rules are selected: a fix must never add one.
     parse_errors: int = 0
     # Literal secrets in the file (whatever rules ran): never printed by any output.
     redactions: tuple[Span, ...] = ()
+    # Namespace files the flows include, when a diagnostic is in one: for excerpts.
+    included: tuple[SourceFile, ...] = ()
 
 
 class Linter:
@@ -50,6 +53,7 @@ class Linter:
         self.flow_rules = [rule for rule in self.rules if rule.checks_flows()]
         self.module_rules = [r for r in self.rules if r.checks_python() and "module" in r.python_scope]
         self.inline_rules = [r for r in self.rules if r.checks_python() and "inline" in r.python_scope]
+        self.include_rules = [r for r in self.rules if r.checks_python() and "include" in r.python_scope]
 
     # -- entry points --------------------------------------------------------------
 
@@ -71,14 +75,18 @@ class Linter:
             raise ValueError(f"not a Python or YAML file: {path}")
         diagnostics = self._finish(path, found, source, parsed)
         redactions: tuple[Span, ...] = ()
-        if parsed.flow is not None:
+        if parsed.flows:
             from contractlint.rules.credentials import secret_spans
 
             # Every excerpt of this file must hide its secrets, whichever rule reported.
-            redactions = secret_spans(parsed.flow)
+            redactions = tuple(span for flow in parsed.flows for span in secret_spans(flow))
             if redactions:
-                diagnostics = [replace(d, redactions=tuple(dict.fromkeys((*d.redactions, *redactions)))) for d in diagnostics]
-        return FileResult(path, kind, diagnostics, source, parsed.parse_errors, redactions)
+                diagnostics = [
+                    replace(d, redactions=tuple(dict.fromkeys((*d.redactions, *redactions)))) if d.path == path else d
+                    for d in diagnostics
+                ]
+        sources = tuple({code.file.path: code.file for code in parsed.includes}.values())
+        return FileResult(path, kind, diagnostics, source, parsed.parse_errors, redactions, sources)
 
     def unreadable(self, path: str, reason: str) -> FileResult:
         from contractlint.rules.files import unreadable_file
@@ -115,34 +123,86 @@ class Linter:
         return found
 
     def _lint_yaml(self, source: SourceFile, parsed: ParsedFile) -> tuple[str, list[Diagnostic]]:
+        """Every document of the file that is a flow is linted as a flow of its own
+        (Kestra's flow import and namespace sync split files on ``---``); the others —
+        CI workflows, compose files, server config, Kestra Apps — are not ours."""
         from contractlint.flow import yaml_nodes as yn
-        from contractlint.flow.model import build_flow, is_flow_root
-        from contractlint.python.inline import inline_python
-        from contractlint.rules.files import duplicate_key, several_documents, yaml_syntax_error
+        from contractlint.flow.model import build_flow, document_extents, is_flow_root, is_placeholder
+        from contractlint.rules.files import duplicate_flow, duplicate_key, yaml_syntax_error
 
         try:
             documents = yn.compose_documents(source)
         except yn.YamlError as error:
             parsed.parse_errors += 1
             return "yaml", [yaml_syntax_error(source, error)]
-        flows = [document for document in documents if is_flow_root(document)]
-        if not flows:
-            return "yaml", []  # CI workflows, compose files, server config: not ours
-        root = flows[0]
-        flow = build_flow(source, root)
-        parsed.flow = flow
-        found = [duplicate_key(flow, duplicate) for duplicate in yn.duplicate_keys(root)]
-        if len(documents) > 1:
-            # Kestra reads a flow file as one document: the others would be lost.
-            other = next(document for document in documents if document is not root)
-            found.append(several_documents(flow, other, len(documents)))
-        for rule in self.flow_rules:
-            found.extend(rule.check_flow(flow, self.contexts[rule.code]))
-        # Inline code is parsed even when no rule reads it: a fix must not break it.
+        found: list[Diagnostic] = []
+        first_defined: dict[str, Flow] = {}
+        for root, extent in zip(documents, document_extents(source, documents)):
+            if not is_flow_root(root):
+                continue
+            flow = build_flow(source, root, extent)
+            parsed.flows.append(flow)
+            templated = flow.ref is not None and (is_placeholder(flow.id) or is_placeholder(flow.namespace))
+            ref = None if templated else flow.ref
+            if ref is not None and ref in first_defined:
+                found.append(duplicate_flow(flow, first_defined[ref]))
+            elif ref is not None:
+                first_defined[ref] = flow
+            if flow.broken:
+                parsed.parse_errors += 1
+            found.extend(duplicate_key(flow, duplicate) for duplicate in yn.duplicate_keys(root))
+            for rule in self.flow_rules:
+                found.extend(rule.check_flow(flow, self.contexts[rule.code]))
+            found.extend(self._lint_inline(flow, parsed))
+            found.extend(self._lint_includes(flow, parsed))
+        return ("flow" if parsed.flows else "yaml"), found
+
+    def _lint_inline(self, flow: Flow, parsed: ParsedFile) -> list[Diagnostic]:
+        """The flow's inline Python, parsed even when no rule reads it: a fix must not
+        break it."""
+        from contractlint.python.inline import inline_python
+
+        found: list[Diagnostic] = []
         for code in inline_python(flow):
             parsed.codes.append(code)
             found.extend(self._lint_code(code, self.inline_rules, parsed))
-        return "flow", found
+        return found
+
+    def _lint_includes(self, flow: Flow, parsed: ParsedFile) -> list[Diagnostic]:
+        """The namespace files the flow's tasks include (``{{ read('x.py') }}``), linted
+        as those tasks' Python by the rules that need the task (CL203), and reported in
+        the included file's coordinates. The module rules are not run here: the file is
+        a module, and its own lint reports them once."""
+        from contractlint.python.inline import included_python
+
+        if not self.include_rules:
+            return []
+        found: list[Diagnostic] = []
+        for code in included_python(flow, self.project):
+            parsed.includes.append(code)
+            for diagnostic in self._lint_include(code):
+                parsed.included_by[diagnostic] = code.task.node.start_mark.index
+                found.append(diagnostic)
+        return found
+
+    def _lint_include(self, code: PythonCode) -> list[Diagnostic]:
+        """An included namespace file: its own file's ``noqa`` comments and
+        ``per-file-ignores`` apply here (the flow file's, and the including task's
+        ``noqa``, when the flow file's are applied). A file that does not parse is its
+        module lint's to report (CL003); here it is skipped."""
+        from contractlint.python.code import PythonSyntaxError
+        from contractlint.suppressions import apply_suppressions
+
+        try:
+            code.module  # noqa: B018 - parse once, here, before any rule runs
+        except PythonSyntaxError:
+            return []
+        found: list[Diagnostic] = []
+        for rule in self.include_rules:
+            found.extend(rule.check_python(code, self.contexts[rule.code]))
+        kept = [d for d in found if d.code in self.settings.enabled]
+        own = ParsedFile(codes=[code])
+        return apply_suppressions(kept, code.file.path, code.file, self.settings, own, report_unused=False)
 
     # -- selection and suppression ----------------------------------------------------
 

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from contractlint.flow.defaults import PluginDefault
     from contractlint.python.code import PythonCode
     from contractlint.python.environ import EnvRead, ModuleInfo
+    from contractlint.source import SourceFile
 
 # Bounds on following calls into the project (CL203): deep enough for real helper
 # chains, small enough that a pathological project cannot stall a pre-commit hook.
@@ -55,6 +56,10 @@ class Project:
     src: tuple[Path, ...] = ()
     runtime_env: frozenset[str] = frozenset()
     global_defaults: tuple[PluginDefault, ...] = ()
+    # Folders holding namespace files, searched in order; `{namespace}` in one stands
+    # for the flow's namespace.
+    namespace_files: tuple[Path, ...] = ()
+    _sources: dict[Path, SourceFile | None] = field(default_factory=dict, repr=False)
     _modules: dict[Path, PythonCode | None] = field(default_factory=dict, repr=False)
     _infos: dict[str, ModuleInfo | None] = field(default_factory=dict, repr=False)
     _calls: dict[str, FollowedEnv | None] = field(default_factory=dict, repr=False)
@@ -72,18 +77,54 @@ class Project:
                     return candidate
         return None
 
+    def find_namespace_file(self, namespace: str | None, name: str, other: str | None = None) -> Path | None:
+        """The file of namespace file ``name`` (``scripts/etl.py``) of the flow's
+        ``namespace`` — or of namespace ``other`` (``read('x', namespace='shared')``),
+        which only a folder with ``{namespace}`` can hold — under the first
+        ``namespace-files`` folder that has it; None when none does, or when the name
+        leaves its folder (``..``)."""
+        parts = [part for part in name.replace("\\", "/").split("/") if part not in ("", ".")]
+        if not parts or ".." in parts:
+            return None
+        wanted = other if other is not None else namespace
+        for folder in self.namespace_files:
+            if "{namespace}" in str(folder):
+                if wanted is None or "/" in wanted or wanted.startswith("."):
+                    continue
+                folder = Path(str(folder).replace("{namespace}", wanted))
+            elif other is not None and other != namespace:
+                continue  # a folder of the flow's own namespace files
+            candidate = folder.joinpath(*parts)
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def source_file(self, path: Path) -> SourceFile | None:
+        """The text of project file ``path``, read once; None when it cannot be read
+        or decoded (its own lint run reports that)."""
+        key = path.resolve()
+        if key not in self._sources:
+            from contractlint.source import SourceFile, UndecodableFile
+
+            try:
+                self._sources[key] = SourceFile.from_bytes(display_path(path), path.read_bytes())
+            except (OSError, UndecodableFile):
+                self._sources[key] = None
+        return self._sources[key]
+
     def module_code(self, path: Path) -> PythonCode | None:
         """The parsed module at ``path``; None when it cannot be read or parsed (the
         module's own lint run reports that, with a position)."""
         key = path.resolve()
         if key not in self._modules:
             from contractlint.python.code import PythonSyntaxError, module_code
-            from contractlint.source import SourceFile, UndecodableFile
 
+            source = self.source_file(path)
+            code = module_code(source) if source is not None else None
             try:
-                code = module_code(SourceFile.from_bytes(display_path(path), path.read_bytes()))
-                code.module  # noqa: B018 - parse now, so a syntax error is known here
-            except (OSError, UndecodableFile, PythonSyntaxError):
+                if code is not None:
+                    code.module  # noqa: B018 - parse now, so a syntax error is known here
+            except PythonSyntaxError:
                 code = None
             self._modules[key] = code
         return self._modules[key]
@@ -109,6 +150,7 @@ class Project:
 
     def forget(self, path: Path) -> None:
         """``path`` was rewritten (``--fix``): read it again when it is next needed."""
+        self._sources.pop(path.resolve(), None)
         self._modules.pop(path.resolve(), None)
         self._infos.clear()
         self._calls.clear()

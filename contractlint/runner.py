@@ -53,6 +53,7 @@ def build_linter(settings: Settings) -> Linter:
         src=settings.src,
         runtime_env=settings.runtime_env,
         global_defaults=load_global_defaults(settings.plugin_defaults),
+        namespace_files=settings.namespace_files,
     )
     return Linter(settings, project)
 

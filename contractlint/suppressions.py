@@ -70,12 +70,18 @@ _NOQA_WORD = re.compile(r"noqa", re.IGNORECASE)
 
 @dataclass
 class ParsedFile:
-    """What the engine parsed for one file, handed to the suppression step: the flow
-    (YAML) and every piece of Python (the module, or a flow's inline scripts)."""
+    """What the engine parsed for one file, handed to the suppression step: the flows
+    (every YAML document that is one, in document order) and every piece of Python of
+    the file (the module, or the flows' inline scripts)."""
 
-    flow: Flow | None = None
+    flows: list[Flow] = field(default_factory=list)
     codes: list[PythonCode] = field(default_factory=list)
-    parse_errors: int = 0  # YAML or Python that did not parse (CL001/CL003 raised)
+    parse_errors: int = 0  # YAML or Python that did not parse (CL001/CL003), broken flows
+    # Namespace files the flows include (other files: their own comments apply), and
+    # each finding in one → the offset of the task that includes it, whose task-level
+    # directive (`id: x  # noqa: CL203`) covers it as it covers an inline script.
+    includes: list[PythonCode] = field(default_factory=list)
+    included_by: dict[Diagnostic, int] = field(default_factory=dict)
 
 
 def apply_suppressions(
@@ -84,19 +90,24 @@ def apply_suppressions(
     source: SourceFile | None,
     settings: Settings,
     parsed: ParsedFile | None = None,
+    report_unused: bool = True,
 ) -> list[Diagnostic]:
+    """``report_unused`` False: the diagnostics are not all the file's (a namespace
+    file's findings from a flow that includes it), so an unused code proves nothing."""
     ignored = per_file_ignored_selectors(path, settings)
     if ignored:
         diagnostics = [d for d in diagnostics if not _matches(d.code, ignored)]
-    report_unused = UNUSED_NOQA in settings.enabled and not _matches(UNUSED_NOQA, ignored)
+    report_unused = report_unused and UNUSED_NOQA in settings.enabled and not _matches(UNUSED_NOQA, ignored)
     if source is None or (not diagnostics and not report_unused) or not _NOQA_WORD.search(source.text):
         return diagnostics
-    directives = find_directives(source, parsed if parsed is not None else ParsedFile())
+    parsed = parsed if parsed is not None else ParsedFile()
+    directives = find_directives(source, parsed)
     if directives.empty:
         return diagnostics
     kept = [d for d in diagnostics if not directives.suppress(d)]
     if report_unused:
-        unused = unused_noqa(directives, settings, ignored, parsed.flow if parsed is not None else None)
+        module = any(not code.is_inline for code in parsed.codes)
+        unused = unused_noqa(directives, settings, ignored, parsed.flows, module)
         kept.extend(d for d in unused if not directives.suppress(d))
     return kept
 
@@ -313,8 +324,9 @@ def _span_lines(line_map: dict[int, int], ends_inside: set[int], first: int, las
         ends_inside.add(line)
 
 
-def yaml_comments(source: SourceFile, root: Any) -> list[tuple[int, int]]:
-    """``(offset of '#', line)`` of the YAML comments on lines that mention noqa."""
+def yaml_comments(source: SourceFile, roots: list[Any]) -> list[tuple[int, int]]:
+    """``(offset of '#', line)`` of the YAML comments on lines that mention noqa, in
+    the documents of ``roots``."""
     from contractlint.flow import yaml_nodes as yn
 
     text = source.text
@@ -322,7 +334,7 @@ def yaml_comments(source: SourceFile, root: Any) -> list[tuple[int, int]]:
     if not candidate_lines:
         return []
     ranges: list[tuple[int, int]] = []
-    for node in yn.walk(root):
+    for node in (node for root in roots for node in yn.walk(root)):
         if not yn.is_scalar(node):
             continue
         start, end = node.start_mark.index, node.end_mark.index
@@ -364,6 +376,7 @@ class Directives:
     # file line → the line whose noqa applies (Python strings and continuations)
     line_map: dict[int, int] = field(default_factory=dict)
     tasks: list[Task] = field(default_factory=list)  # every task and trigger, for CL900's `task`
+    included_by: dict[Diagnostic, int] = field(default_factory=dict)  # see ParsedFile
 
     @property
     def empty(self) -> bool:
@@ -378,14 +391,16 @@ class Directives:
         return self.source.offset(line, max(span.column, 1))
 
     def candidates(self, diagnostic: Diagnostic) -> list[Directive]:
-        """Directives that may cover ``diagnostic``, nearest first."""
+        """Directives that may cover ``diagnostic``, nearest first. A finding in a
+        namespace file a task includes is covered only by that task's directives."""
         found: list[Directive] = []
+        including_task = self.included_by.get(diagnostic)
         line = self.line_map.get(diagnostic.span.line, diagnostic.span.line)
-        on_line = self.by_line.get(line)
+        on_line = self.by_line.get(line) if including_task is None else None
         if on_line is not None:
             found.append(on_line)
         if self.task_scopes:
-            offset = self.offset_of(diagnostic)
+            offset = self.offset_of(diagnostic) if including_task is None else including_task
             around = [scope for scope in self.task_scopes if scope[0] <= offset < scope[1]]
             for _, _, directive in sorted(around, key=lambda scope: -scope[0]):
                 if all(directive is not seen for seen in found):
@@ -404,7 +419,7 @@ class Directives:
 
 
 def find_directives(source: SourceFile, parsed: ParsedFile) -> Directives:
-    directives = Directives(source)
+    directives = Directives(source, included_by=parsed.included_by)
     # Python comments: a module, or the literal block scalars of inline scripts.
     for code in parsed.codes:
         if not code.code_map.exact or not _NOQA_WORD.search(code.text):
@@ -419,11 +434,12 @@ def find_directives(source: SourceFile, parsed: ParsedFile) -> Directives:
                 directives.by_line.setdefault(file_line, directive)
         for line, target in found.line_map.items():
             directives.line_map[first_line + line - 1] = first_line + target - 1
-    flow = parsed.flow
-    if flow is None:
+    if not parsed.flows:
         return directives
     # YAML comments, and the task-level directives among them.
-    for offset, line in yaml_comments(source, flow.root):
+    for offset, line in yaml_comments(source, [flow.root for flow in parsed.flows]):
+        if _flow_at(parsed.flows, offset) is None:
+            continue  # a comment in a document that is not a flow
         end = source.line_starts[line] - 1 if line < source.line_count else len(source.text)
         comment = source.text[offset:end].rstrip("\r")
         directive = _directive(comment, offset, line)
@@ -431,7 +447,8 @@ def find_directives(source: SourceFile, parsed: ParsedFile) -> Directives:
             directives.by_line.setdefault(line, directive)
     from contractlint.flow import yaml_nodes as yn
 
-    directives.tasks = sorted((*flow.tasks, *flow.triggers), key=lambda t: t.node.start_mark.index)
+    elements = (element for flow in parsed.flows for element in (*flow.tasks, *flow.triggers))
+    directives.tasks = sorted(elements, key=lambda t: t.node.start_mark.index)
     for task in directives.tasks:
         pair = task.get("id")
         if pair is None:
@@ -450,11 +467,15 @@ def find_directives(source: SourceFile, parsed: ParsedFile) -> Directives:
 
 
 def unused_noqa(
-    directives: Directives, settings: Settings, ignored: tuple[str, ...], flow: Flow | None
+    directives: Directives, settings: Settings, ignored: tuple[str, ...], flows: list[Flow], module: bool
 ) -> list[Diagnostic]:
+    """``module``: the file is a Python module, where the rules that check only the
+    Python of a task (CL203, through a flow that includes the file as a namespace
+    file) cannot fire: their codes are left alone, the flow's lint honours them."""
     from contractlint.rules import all_rules
 
     names = {rule.code: rule.name for rule in all_rules()}
+    task_only = {rule.code for rule in all_rules() if "include" in rule.python_scope and "module" not in rule.python_scope}
     found: list[Diagnostic] = []
     for directive in directives.all():
         if directive.index_of(UNUSED_NOQA) is not None:
@@ -465,8 +486,8 @@ def unused_noqa(
             code = noqa_code.code
             duplicate = code in seen
             seen.add(code)
-            if not code.startswith("CL"):
-                continue  # another tool's code
+            if not code.startswith("CL") or (module and code in task_only and not duplicate):
+                continue  # another tool's code, or a code for the flows that include this module
             if duplicate:
                 reports.append((index, f"Duplicate noqa code {code}: it is already listed in this comment"))
             elif index not in directive.used:
@@ -475,11 +496,17 @@ def unused_noqa(
             continue
         whole = len(reports) == len(directive.codes)
         task = _innermost_task(directives, directive.start)
+        flow = _flow_at(flows, directive.start)
         for index, message in reports:
             found.append(
                 _unused_diagnostic(directives.source, directive, index, message, whole, flow, task)
             )
     return found
+
+
+def _flow_at(flows: list[Flow], offset: int) -> Flow | None:
+    """The flow whose YAML document holds ``offset``."""
+    return next((flow for flow in flows if flow.holds(offset)), None)
 
 
 def _unused_message(

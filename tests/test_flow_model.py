@@ -86,6 +86,9 @@ triggers:
 """
 
 
+TASKS = "tasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+
+
 def load(text: str):
     source = SourceFile.from_bytes("f.yaml", text.encode("utf-8"))
     root = yn.compose_documents(source)[0]
@@ -114,6 +117,17 @@ def test_every_nesting_kestra_uses_is_walked_and_inputs_are_not_tasks() -> None:
         ("id: a\ntasks: []\n", False),
         ("name: CI\non: push\n", False),
         ("- id: a\n  namespace: b\n", False),
+        # A broken flow: one of id/namespace, and tasks or triggers of task mappings.
+        ("id: a\n" + TASKS, True),
+        ("namespace: b\n" + TASKS, True),
+        ("id: a\nnamepsace: b\n" + TASKS, True),
+        ("id: a\ntriggers:\n  - id: t\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: '@daily'\n", True),
+        (TASKS, False),  # neither id nor namespace: some other tool's task list
+        ("id: a\ntasks:\n  - name: build\n    run: make\n", False),  # not task mappings
+        ("id: a\ntasks:\n  - id: x\n    type: shell\n", False),  # not a plugin type
+        # Kestra Apps and unit test suites have an id and a namespace but are not flows.
+        ("id: app\ntype: io.kestra.plugin.ee.apps.Execution\nnamespace: b\nflowId: f\n", False),
+        ("id: t\nnamespace: b\nflowId: f\ntestCases:\n  - id: c\n    type: io.kestra.core.tests.flow.UnitTest\n", False),
     ],
 )
 def test_a_flow_is_a_mapping_with_id_and_namespace(text: str, expected: bool) -> None:

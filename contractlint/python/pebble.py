@@ -9,7 +9,14 @@ keeping line breaks, so every other character keeps its line and column:
   characters inside a string literal;
 * an expression spanning lines becomes a parenthesised tuple ``(___ … ,_)``.
 
-Text between ``{% raw %}`` and ``{% endraw %}`` is not Pebble and is left alone.
+Inside a Python string literal or comment (found by a small lexer of the text around
+the constructs) a construct spanning lines must not end the literal or the comment
+where it breaks the line, as its rendered value does not: in a string each broken
+line ends in a backslash (a continuation inside the literal), in a comment each
+continued line starts with ``#``; a string's triple quotes need neither.
+
+Text between ``{% raw %}`` and ``{% endraw %}`` (or ``{% verbatim %}`` and
+``{% endverbatim %}``, Pebble's own name for it) is not Pebble and is left alone.
 """
 
 from __future__ import annotations
@@ -19,8 +26,11 @@ from dataclasses import dataclass
 
 _OPENERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
 _KINDS = {"{{": "expression", "{%": "tag", "{#": "comment"}
-_RAW_START = re.compile(r"\{%-?\s*raw\s*-?%\}")
-_RAW_END = re.compile(r"\{%-?\s*endraw\s*-?%\}")
+_RAW_START = re.compile(r"\{%-?\s*(raw|verbatim)\s*-?%\}")
+_RAW_ENDS = {
+    "raw": re.compile(r"\{%-?\s*endraw\s*-?%\}"),
+    "verbatim": re.compile(r"\{%-?\s*endverbatim\s*-?%\}"),
+}
 
 
 @dataclass(frozen=True)
@@ -54,8 +64,9 @@ def find_pebble(text: str) -> list[PebbleSpan]:
             break
         spans.append(PebbleSpan(start, end, _KINDS[opener], text[start:end]))
         index = end
-        if opener == "{%" and _RAW_START.fullmatch(text[start:end]):
-            raw_end = _RAW_END.search(text, end)
+        raw_start = _RAW_START.fullmatch(text[start:end]) if opener == "{%" else None
+        if raw_start is not None:
+            raw_end = _RAW_ENDS[raw_start.group(1)].search(text, end)
             if raw_end is None:
                 break
             spans.append(PebbleSpan(raw_end.start(), raw_end.end(), "tag", raw_end.group()))
@@ -88,15 +99,60 @@ def mask(text: str, spans: list[PebbleSpan]) -> str:
         return text
     parts: list[str] = []
     previous = 0
+    lexer = _PythonLexer()
     for span in spans:
         parts.append(text[previous : span.start])
-        parts.append(_filler(text, span))
+        lexer.feed(text, previous, span.start)
+        filler = _filler(text, span, lexer.context)
+        parts.append(filler)  # the lexer's state holds after it: a filler stays in its context
         previous = span.end
     parts.append(text[previous:])
     return "".join(parts)
 
 
-def _filler(text: str, span: PebbleSpan) -> str:
+CODE, STRING, LONG_STRING, COMMENT = "code", "string", "long string", "comment"
+
+
+class _PythonLexer:
+    """Just enough of Python's tokenizer to know whether a place is in code, in a
+    string literal (one-line or triple-quoted) or in a comment."""
+
+    def __init__(self) -> None:
+        self.context = CODE
+        self.quote = ""  # the closing quote(s) of the string we are in
+
+    def feed(self, text: str, start: int, end: int) -> None:
+        index = start
+        while index < end:
+            char = text[index]
+            if self.context == COMMENT:
+                if char in "\r\n":
+                    self.context = CODE
+            elif self.context in (STRING, LONG_STRING):
+                if char == "\\":
+                    index += 1  # an escaped character (raw strings too: r"\"" is one string)
+                elif text.startswith(self.quote, index):
+                    self.context = CODE
+                    index += len(self.quote) - 1
+                elif char in "\r\n" and self.context == STRING:
+                    self.context = CODE  # an unterminated string: the parser will say so
+            elif char == "#":
+                self.context = COMMENT
+            elif char in "'\"":  # whatever its prefix (r, b, f…), a quote opens a string
+                triple = text.startswith(char * 3, index)
+                self.context = LONG_STRING if triple else STRING
+                self.quote = char * 3 if triple else char
+                index += 2 if triple else 0
+            index += 1
+
+
+def _filler(text: str, span: PebbleSpan, context: str = CODE) -> str:
+    # A one-line filler reads the same in code, in a string and in a comment; only a
+    # construct spanning lines depends on where it stands.
+    if context != CODE and "\n" in span.text:
+        inside = _filler_inside(span, context)
+        if inside is not None:
+            return inside
     line_start = text.rfind("\n", 0, span.start) + 1
     line_end = text.find("\n", span.end)
     line_end = len(text) if line_end == -1 else line_end
@@ -115,6 +171,27 @@ def _filler(text: str, span: PebbleSpan) -> str:
         + [_blank(segment) for segment in middle]
         + ["," + "_" * (len(last) - 2) + ")"]  # `last` ends with the closing delimiter
     )
+
+
+def _filler_inside(span: PebbleSpan, context: str) -> str | None:
+    """The filler of a construct inside a string literal or a comment: characters of
+    the literal or comment, over as many lines; None when a line of the construct is
+    empty, leaving no room for the continuation (the parser will report the string)."""
+    segments = span.text.split("\n")
+    filled: list[str] = []
+    for number, segment in enumerate(segments):
+        cr = "\r" if segment.endswith("\r") else ""
+        width = len(segment) - len(cr)
+        last = number == len(segments) - 1
+        if context == STRING and not last:
+            if width == 0:
+                return None
+            filled.append("_" * (width - 1) + "\\" + cr)
+        elif context == COMMENT and number > 0:
+            filled.append(("#" + "_" * (width - 1) if width else "") + cr)
+        else:
+            filled.append("_" * width + cr)
+    return "\n".join(filled)
 
 
 def _inline_tag_filler(text: str, span: PebbleSpan, line_start: int, line_end: int) -> str:

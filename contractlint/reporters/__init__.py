@@ -35,7 +35,14 @@ class RunReport:
         return len(self.results)
 
     def sources(self) -> dict[str, object]:
-        return {result.path: result.source for result in self.results if result.source is not None}
+        """Each file's text by display path: the linted files, and the namespace files
+        their flows include (a diagnostic may be in one)."""
+        found: dict[str, object] = {}
+        for result in self.results:
+            for included in result.included:
+                found.setdefault(included.path, included)
+        found.update({result.path: result.source for result in self.results if result.source is not None})
+        return found
 
 
 @dataclass(frozen=True)

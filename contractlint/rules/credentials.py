@@ -139,11 +139,15 @@ def has_pebble(text: str) -> bool:
 def is_literal_secret(node: Any) -> bool:
     """A value written into the flow: a non-empty string or number without any Pebble
     expression. Empty strings, null and booleans are not secrets; a value mixing text
-    and an expression (`Bearer {{ secret('T') }}`) takes its secret from the expression."""
+    and an expression (`Bearer {{ secret('T') }}`) takes its secret from the expression;
+    a whole `${…}` placeholder is filled in when the file is rendered (Terraform,
+    envsubst)."""
+    from contractlint.flow.model import is_placeholder
+
     if not yn.is_scalar(node) or yn.tag_of(node) in (NULL_TAG, BOOL_TAG):
         return False
     text = node.value
-    if not text.strip():
+    if not text.strip() or is_placeholder(text):
         return False
     return not has_pebble(text)
 
@@ -1033,6 +1037,17 @@ tasks:
             "      passwordField: password\n"
             "      tokenUrl: https://auth.example.com/oauth/token\n",
             note="names that are not secrets, a file path, and an empty value",
+        ),
+        Valid(
+            FLOW_HEAD
+            + "tasks:\n"
+            "  - id: sync\n"
+            "    type: io.kestra.plugin.scripts.shell.Commands\n"
+            "    env:\n"
+            "      API_TOKEN: ${api_token}\n"
+            "    commands:\n"
+            "      - ./sync.sh\n",
+            note="a whole ${…} placeholder: the file is a Terraform or envsubst template",
         ),
     ]
     INVALID = [

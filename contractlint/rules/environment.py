@@ -475,7 +475,8 @@ class EnvNotProvided(Rule):
     name = "env-not-provided"
     contract = "2, 4"  # the variable nobody provides (2) is the KeyError of contract 4
     summary = "Inline Python (or the project function it calls) reads os.environ[K] but the task is not given K"
-    python_scope = ("inline",)
+    # "include": also the namespace files a task includes (`{{ read('etl.py') }}`).
+    python_scope = ("inline", "include")
     explanation = """
 ## What it does
 For every task with inline Python, lists the variables its process is given —
@@ -499,6 +500,17 @@ deep. Those are reported at the
 import or the call, naming the module, line and function that read the variable.
 Modules are read, never imported or run; an import that cannot be resolved is
 not an error.
+
+A task whose Python is a namespace file (`script: "{{ read('etl.py') }}"`, an
+`inputFiles` entry `main.py: "{{ read('scripts/main.py') }}"`, optionally inside
+`render(…)`, or `nsfile:///scripts/main.py`) is checked the same way when the file is
+in the repository: it is looked up under the `namespace-files` folders, in order
+(default `["_files", "."]`: `_files` is where Kestra's git tasks keep namespace
+files; `{namespace}` in a folder stands for the flow's namespace). Its reads are
+reported in that file, at the read, naming the flow and task that include it; a
+`# noqa: CL203` there, or on the including task's `id:` line, applies. The file's
+other rules run when it is linted as a module, so nothing is reported twice. An
+include that is not found is skipped.
 
 Not reported: reads with a default or `.get()` (CL201/CL202: they do not raise),
 reads inside `try`/`except KeyError` or `contextlib.suppress(KeyError)`,
@@ -596,6 +608,14 @@ runtime gives every task to `runtime-env` in the configuration.
             config={"src": ["src"]},
             note="only the function called, and what it calls, is followed",
         ),
+        Valid(
+            FLOW_HEAD.replace(SCRIPT, "io.kestra.plugin.scripts.python.Commands")
+            + "    env:\n      TABLE: orders\n    inputFiles:\n      main.py: \"{{ read('etl/main.py') }}\"\n"
+            "      other.py: \"{{ read('etl/missing.py') }}\"\n    commands:\n      - python main.py\n",
+            files={"scripts/company.sales/etl/main.py": "import os\n\nprint(os.environ[\"TABLE\"])\n"},
+            config={"namespace-files": ["scripts/{namespace}"]},
+            note="one folder per namespace; an include that is not in the repository is skipped",
+        ),
     ]
     INVALID = [
         Invalid(
@@ -633,6 +653,16 @@ runtime gives every task to `runtime-env` in the configuration.
             message="read by src/pipelines/settings.py:3 (when pipelines.settings is imported)",
             note="a module that reads the variable when it is imported: reported at the import",
         ),
+        Invalid(
+            "id: load_orders\nnamespace: company.sales\ntasks:\n  - id: load\n"
+            "    type: io.kestra.plugin.scripts.python.Commands\n    env:\n      TABLE: orders\n"
+            "    inputFiles:\n      main.py: \"{{ read('scripts/main.py') }}\"\n    commands:\n      - python main.py\n",
+            files={"_files/scripts/main.py": "import os\n\nprint(os.environ[\"TABLE\"], os.environ[\"DB_URL\"])\n"},
+            line=3, column=28, end_column=48,
+            message="Task 'load' of flow company.sales.load_orders (flows/example.yaml:4), which includes this file, "
+            "does not provide environment variable 'DB_URL'",
+            note="a namespace file the task includes with read() (found under `namespace-files`): reported in that file",
+        ),
     ]
 
     def check_python(self, code: PythonCode, context: RuleContext) -> Iterable[Diagnostic]:
@@ -656,7 +686,7 @@ runtime gives every task to `runtime-env` in the configuration.
         for read in facts.reads:
             unprovided = read.key is not None and read.key not in known | facts.membership_tested
             if read.raises and unprovided and not read.guarded:
-                message = self._message(task, flow, project, read.key, None)
+                message = self._message(code, project, read.key, None)
                 found.append((code.node_offsets(read.access)[0], self.code_diagnostic(code, read.access, message)))
         reported: set[str] = set()
         for node, env in followed:
@@ -664,7 +694,7 @@ runtime gives every task to `runtime-env` in the configuration.
                 if use.key in known or use.key in reported:
                     continue
                 reported.add(use.key)
-                message = self._message(task, flow, project, use.key, use.where)
+                message = self._message(code, project, use.key, use.where)
                 found.append((code.node_offsets(node)[0], self.code_diagnostic(code, node, message)))
         for _, diagnostic in sorted(found, key=lambda pair: pair[0]):
             yield diagnostic
@@ -691,8 +721,13 @@ runtime gives every task to `runtime-env` in the configuration.
         code.module.visit(Finder())
         yield from calls
 
-    def _message(self, task: Task, flow: Flow, project: Any, key: str, where: str | None) -> str:
+    def _message(self, code: PythonCode, project: Any, key: str, where: str | None) -> str:
+        task, flow = code.task, code.flow
         who = f"Task '{task.id}'" if task.id is not None else f"The task at {task.location}"
+        if code.file is not flow.source:
+            # A namespace file the task includes: say which flow's task, and where.
+            line = task.node.start_mark.line + 1
+            who += f" of flow {flow.ref or flow.id or flow.namespace} ({flow.source.path}:{line}), which includes this file,"
         read = f" read by {where}" if where is not None else ""
         hint = _other_defaults(task, flow, project, key)
         return (

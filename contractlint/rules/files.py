@@ -137,6 +137,13 @@ YAML aliases (`*name`) and merge keys (`<<: *name`), which Kestra does not expan
 Each problem is reported at the offending node. Scalars are read as Kestra reads
 them: `id: 1` is the task id `"1"`, and `disabled: "true"` is `true`.
 
+Every YAML document of a file that is a flow is checked on its own (Kestra's flow
+import and namespace sync split files on `---`). A document with tasks or triggers
+and only one of `id` and `namespace` is a broken flow: the missing key is reported
+(with the likely misspelling, such as `namepsace`) and the rest is linted as a
+flow. A value that is wholly a `${…}` placeholder (Terraform, envsubst templates)
+is taken as present. Kestra Apps, unit test suites and other YAML are not flows.
+
 ## Why is this bad?
 Kestra refuses such a flow when it is deployed; an agent that wrote it learns
 that only after a round trip to the server. Task ids must be unique across the
@@ -174,6 +181,30 @@ tasks:
             "    condition: \"{{ inputs.go }}\"\n    then:\n      - id: a\n        type: io.kestra.plugin.core.log.Log\n"
             "        message: a\n    else:\n      - id: b\n        type: io.kestra.plugin.core.log.Log\n        message: b\n"
         ),
+        Valid(
+            "id: extract\nnamespace: company.team\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n"
+            "    message: a\n---\nid: load\nnamespace: company.team\ntasks:\n  - id: log\n"
+            "    type: io.kestra.plugin.core.log.Log\n    message: b\n---\n",
+            note="several flows in one file (Kestra's flow import splits on ---), each with its own task ids",
+        ),
+        Valid(
+            "id: release\nnamespace: company.team\ntasks:\n  - id: qa_approval\n    type: io.kestra.plugin.core.flow.Pause\n"
+            "    onResume:\n      - id: approved\n        type: BOOLEAN\n  - id: ops_approval\n"
+            "    type: io.kestra.plugin.core.flow.Pause\n    onResume:\n      - id: approved\n        type: BOOLEAN\n",
+            note="Pause onResume inputs are inputs, not tasks: two gates may each ask 'approved'",
+        ),
+        Valid(
+            "id: ${flow_id}\nnamespace: ${namespace}\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n"
+            "    message: hi\n",
+            path="flows/example.yaml",
+            note="a Terraform or envsubst template: a whole ${…} placeholder is a value to come",
+        ),
+        Valid(
+            "id: request_form\ntype: io.kestra.plugin.ee.apps.Execution\nnamespace: company.team\nflowId: release\n"
+            "layout:\n  - on: OPEN\n    blocks:\n      - type: io.kestra.plugin.ee.apps.core.blocks.Markdown\n"
+            "        content: Request a release\n",
+            note="a Kestra App is not a flow",
+        ),
     ]
     INVALID = [
         Invalid(
@@ -185,6 +216,47 @@ tasks:
             message="Duplicate task id 'extract' (first used on line 4)",
         ),
         Invalid("id: etl\nnamespace: company.team\n", line=1, column=1, message="missing required key 'tasks'"),
+        Invalid(
+            "id: etl\nnamepsace: company.team\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n"
+            "    message: a\n",
+            path="flows/example.yaml",
+            line=2,
+            column=1,
+            end_column=10,
+            message="Flow is missing required key 'namespace' (found 'namepsace': did you mean 'namespace'?)",
+            note="a broken flow is still a flow: the rest of it is linted too",
+        ),
+        Invalid(
+            "id: extract\nnamespace: company.team\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n"
+            "    message: a\n---\nid: load\nnamespace: company.team\ntasks:\n  - id: log\n"
+            "    type: io.kestra.plugin.core.log.Log\n    message: b\n  - id: log\n"
+            "    type: io.kestra.plugin.core.log.Log\n    message: c\n",
+            line=14,
+            column=9,
+            end_column=12,
+            message="Duplicate task id 'log' (first used on line 11)",
+            note="every flow of a file is checked, in the file's lines",
+        ),
+        Invalid(
+            "id: etl\nnamespace: company.team\ntasks:\n  - id: notify\n    type: io.kestra.plugin.core.log.Log\n"
+            "    message: a\nlisteners:\n  - tasks:\n      - id: notify\n        type: io.kestra.plugin.core.log.Log\n"
+            "        message: b\n",
+            line=9,
+            column=13,
+            end_column=19,
+            message="Duplicate task id 'notify' (first used on line 4)",
+            note="Kestra 0.x listeners' tasks are tasks of the flow",
+        ),
+        Invalid(
+            "id: extract\nnamespace: company.team\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n"
+            "    message: a\n---\nid: extract\nnamespace: company.team\ntasks:\n  - id: log\n"
+            "    type: io.kestra.plugin.core.log.Log\n    message: b\n",
+            line=8,
+            column=5,
+            end_column=12,
+            message="Flow 'company.team.extract' is defined twice in this file (first on line 1)",
+            note="a copied document whose id was not changed",
+        ),
         Invalid(
             "id: etl\nnamespace: company.team\ntasks:\n  - id: branch\n    type: io.kestra.plugin.core.flow.If\n"
             "    condition: \"{{ inputs.go }}\"\n    then:\n      - id: inner\n        message: no type\n",
@@ -199,16 +271,6 @@ tasks:
             column=9,
             end_column=16,
             message="has an invalid id 'my task'",
-        ),
-        Invalid(
-            "id: extract\nnamespace: company.team\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n"
-            "    message: a\n---\nid: load\nnamespace: company.team\ntasks:\n  - id: log\n"
-            "    type: io.kestra.plugin.core.log.Log\n    message: b\n",
-            line=8,
-            column=1,
-            end_column=9,
-            message="File holds 2 YAML documents; Kestra reads a flow file as one document",
-            note="one flow per file: the second flow would never be deployed",
         ),
         Invalid(
             "id: etl\nnamespace: company.team\nvariables:\n  image: &image python:3.12-slim\ntasks:\n"
@@ -264,9 +326,11 @@ tasks:
         for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
             for leaf in _leaf_errors(error):
                 path = tuple(leaf.absolute_path)
-                if (path, leaf.validator) in reported:
+                # One finding per node and check; every missing key of a node is one.
+                key = (path, leaf.validator, leaf.message if leaf.validator == "required" else "")
+                if key in reported or _is_placeholder_value(leaf):
                     continue
-                reported.add((path, leaf.validator))
+                reported.add(key)
                 yield self._schema_diagnostic(flow, leaf, path, tasks_by_node)
 
     def _schema_diagnostic(self, flow: Flow, error: Any, path: tuple, tasks_by_node: dict) -> Diagnostic:
@@ -278,6 +342,10 @@ tasks:
             name = missing.group(1) if missing else error.message
             span = _first_key_span(flow, node)
             message = f"{where}is missing required key '{name}'" if where else f"Flow is missing required key '{name}'"
+            misspelt = _misspelt_key(node, name)
+            if misspelt is not None:
+                span = yn.node_span(flow.source, misspelt)
+                message += f" (found '{misspelt.value}': did you mean '{name}'?)"
         else:
             span = yn.first_line_span(flow.source, node) if node is not None else Span(1, 1, 1, 2)
             # Name the key relative to its task: "Task 'x' (tasks[0]) 'id' must be …".
@@ -523,6 +591,41 @@ def _json_type(value: Any) -> str:
     return "object"
 
 
+def _is_placeholder_value(error: Any) -> bool:
+    """A pattern or length error on a value that is wholly a ``${…}`` placeholder: the
+    file is a template (Terraform, envsubst), the value is filled in later."""
+    from contractlint.flow.model import is_placeholder
+
+    return error.validator in ("pattern", "maxLength") and isinstance(error.instance, str) and is_placeholder(
+        error.instance
+    )
+
+
+# Keys Kestra reads at the top of a flow: a key close to a missing one, but not one of
+# these, is a misspelling of it.
+_FLOW_KEYS = frozenset(
+    ("id", "namespace", "revision", "description", "labels", "inputs", "outputs", "variables", "tasks", "errors",
+     "finally", "afterExecution", "listeners", "triggers", "pluginDefaults", "taskDefaults", "disabled",
+     "concurrency", "retry", "sla", "deleted", "checks")
+)
+
+
+def _misspelt_key(node: Any, name: str) -> Any:
+    """The key node of ``node`` that is most likely ``name`` misspelt (``namepsace``,
+    ``Namespace``, ``ID``), or None."""
+    from difflib import SequenceMatcher
+
+    best, best_ratio = None, 0.0
+    for key_node, _ in yn.items(node):
+        key = yn.scalar_text(key_node)
+        if key is None or key in _FLOW_KEYS:
+            continue
+        ratio = 1.0 if key.lower() == name.lower() else SequenceMatcher(None, key.lower(), name.lower()).ratio()
+        if ratio > best_ratio:
+            best, best_ratio = key_node, ratio
+    return best if best_ratio >= (0.8 if len(name) > 2 else 1.0) else None
+
+
 def _first_key_span(flow: Flow, node: Any) -> Span:
     if yn.is_mapping(node) and node.value:
         return yn.node_span(flow.source, node.value[0][0])
@@ -574,6 +677,12 @@ tasks:
             "    script: |\n      print({{ inputs.count }})\n",
             note="Pebble is masked before parsing",
         ),
+        Valid(
+            "id: hello\nnamespace: company.team\ntasks:\n  - id: run\n    type: io.kestra.plugin.scripts.python.Script\n"
+            "    script: |\n      label = \"{{ inputs.table\n               | upper }}\"  # for {{ inputs.day\n"
+            "        | date('yyyy') }} runs\n      print(label)\n",
+            note="also when an expression spans lines inside a Python string or a comment",
+        ),
     ]
     INVALID = [
         Invalid("def broken(:\n    pass\n", line=1, column=12, message="Python does not parse: invalid syntax"),
@@ -624,12 +733,16 @@ def duplicate_key(flow: Flow, duplicate: yn.DuplicateKey) -> Diagnostic:
     )
 
 
-def several_documents(flow: Flow, other: Any, count: int) -> Diagnostic:
+def duplicate_flow(flow: Flow, first: Flow) -> Diagnostic:
+    """A file defining one flow twice: Kestra's import saves each document in turn, so
+    the later one silently replaces the earlier."""
+    pair = yn.get(flow.root, "id")
+    first_line = yn.start_offset(first.root)
     return FlowStructure().flow_diagnostic(
         flow,
-        yn.first_line_span(flow.source, other),
-        f"File holds {count} YAML documents; Kestra reads a flow file as one document, "
-        "so only the first flow is linted: put each flow in its own file",
+        yn.node_span(flow.source, pair[1]),
+        f"Flow '{flow.ref}' is defined twice in this file (first on line {flow.source.position(first_line)[0]}); "
+        "Kestra keeps only the last one: give this flow another id",
     )
 
 

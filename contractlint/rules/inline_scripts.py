@@ -381,6 +381,18 @@ passed through `env` is data: it cannot change the program.
             "      print(template)\n",
             note="text inside `{% raw %}` is not Pebble",
         ),
+        Valid(
+            FLOW_HEAD + "    script: |\n      {% verbatim %}\n      template = \"Hello {{ name }}\"\n      {% endverbatim %}\n"
+            "      print(template)\n",
+            note="nor inside `{% verbatim %}`, Pebble's own name for it",
+        ),
+        Valid(
+            "id: etl\nnamespace: company.team\ntasks:\n  - id: run\n    type: io.kestra.plugin.scripts.python.Commands\n"
+            "    inputFiles:\n      main.py: \"{{ read('scripts/main.py') }}\"\n"
+            "      helpers.py: \"{{ render(read('scripts/helpers.py')) }}\"\n"
+            "      extra.py: nsfile:///scripts/extra.py\n    commands:\n      - python main.py\n",
+            note="a namespace file included with read(), or named by its URI, is not Python written here",
+        ),
     ]
     INVALID = [
         Invalid(
@@ -401,6 +413,12 @@ passed through `env` is data: it cannot change the program.
             line=8, column=23, end_line=9, end_column=34,
             message="`{{ outputs.lookup[ 'recipients'] | json }}`",
             note="an expression spanning lines is reported over all of it",
+        ),
+        Invalid(
+            FLOW_HEAD + "    script: |\n      label = \"{{ inputs.table\n                 | upper }}\"\n      print(label)\n",
+            line=7, column=16, end_line=8, end_column=28,
+            message="`{{ inputs.table | upper }}`",
+            note="also inside a Python string, over lines: the script still parses",
         ),
         Invalid(
             FLOW_HEAD + "    script: |\n      from pipelines.report import build\n      {% if inputs.debug %}\n"
