@@ -31,7 +31,7 @@ import os
 import posixpath
 import re
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -552,9 +552,50 @@ def _describe(error: OSError) -> str:
     return error.strerror or str(error)
 
 
+# A folder (absolute) → the exclude patterns that apply to its entries and the project
+# root they are relative to: one pair for a whole run, or per folder when each project
+# of a tree has its own configuration.
+ExclusionsFor = Callable[[str], tuple[tuple[str, ...], str]]
+
+
+def _rules_for(exclusions: ExclusionsFor, directory: str) -> tuple[_ExcludeRules, _ProjectRoot]:
+    patterns, root = exclusions(directory)
+    project_root = _project_root(root)
+    return _compile_exclude_rules(tuple(patterns), project_root.abs_path), project_root
+
+
+@functools.lru_cache(maxsize=256)
+def _project_root(root: str) -> _ProjectRoot:
+    return _ProjectRoot(root)
+
+
+def _force_excluded(path: str, is_dir: bool, exclusions: ExclusionsFor) -> bool:
+    """Whether an explicitly named path is excluded: by the patterns of its folder's
+    project, below that project's root; then the project's root by the project above
+    it, if any (a nested project inside an excluded folder is excluded too)."""
+    current, current_is_dir = os.path.abspath(path), is_dir
+    while True:
+        rules, root = _rules_for(exclusions, os.path.dirname(current))
+        match_path = root.match_path_for(current)
+        if rules.excludes_match_path(match_path, current_is_dir):
+            return True
+        if not root.contains(match_path) or match_path == root.abs_path:
+            return False
+        _, parent = _rules_for(exclusions, os.path.dirname(root.abs_path))
+        if parent.abs_path == root.abs_path or not root.abs_path.startswith(parent._prefix):
+            return False
+        current, current_is_dir = root.abs_path, True
+
+
+def is_force_excluded(path: Path | str, exclusions: ExclusionsFor) -> bool:
+    """Whether ``--force-exclude`` excludes `path` (which need not exist: a
+    ``--stdin-filename``), each folder judged by its own project's patterns."""
+    return _force_excluded(os.fspath(path), os.path.isdir(path), exclusions)
+
+
 class _Walker:
-    def __init__(self, rules: _ExcludeRules, respect_gitignore: bool) -> None:
-        self._rules = rules
+    def __init__(self, exclusions: ExclusionsFor, respect_gitignore: bool) -> None:
+        self._exclusions = exclusions
         self._respect_gitignore = respect_gitignore
         self.files: dict[str, str] = {}  # match path -> path as given; de-duplicates
         self.errors: list[tuple[str, str]] = []
@@ -570,13 +611,13 @@ class _Walker:
             chain, repo_excludes, top_relpath = self._git_context(os.path.abspath(top))
         else:
             chain, repo_excludes, top_relpath = (), None, ""
-        rules = self._rules
         respect_gitignore = self._respect_gitignore
         # (path as given, absolute match path, path relative to the ignore
         # base as git bytes, ignore chain, info/exclude rules)
         stack = [(top, top_match_path.rstrip("/"), top_relpath, chain, repo_excludes)]
         while stack:
             dir_path, dir_match_path, dir_relpath, chain, repo_excludes = stack.pop()
+            rules = _rules_for(self._exclusions, dir_match_path)[0]
             try:
                 with os.scandir(dir_path) as scan:
                     entries = list(scan)
@@ -718,17 +759,21 @@ def discover(
     extend_exclude: Sequence[str] = (),
     force_exclude: bool = False,
     respect_gitignore: bool = True,
+    exclusions: ExclusionsFor | None = None,
 ) -> Discovery:
     """Expand `paths` (files and directories) into the files to lint.
 
+    The exclude patterns are `exclude` and `extend_exclude`, relative to
+    `project_root`, or -- given `exclusions` -- those of each folder's project.
     Raises ValueError for an invalid exclude pattern; unreadable directories
     and ignore files are reported in `Discovery.errors`.
     """
     if isinstance(paths, (str, bytes)):
         raise TypeError("paths must be a sequence of paths, not a single string")
-    root = _ProjectRoot(project_root)
-    rules = _compile_exclude_rules((*exclude, *extend_exclude), root.abs_path)
-    walker = _Walker(rules, respect_gitignore)
+    if exclusions is None:
+        fixed = ((*exclude, *extend_exclude), os.fspath(project_root))
+        exclusions = lambda directory: fixed  # noqa: E731 - one answer for every folder
+    walker = _Walker(exclusions, respect_gitignore)
     missing: list[str] = []
     for given in paths:
         path = os.fspath(given)
@@ -744,8 +789,9 @@ def discover(
             continue
         if not is_dir and not path.endswith(LINTABLE_SUFFIXES):
             continue
-        match_path = root.match_path_for(path)
-        if force_exclude and rules.excludes_match_path(match_path, is_dir):
+        container = os.path.abspath(path) if is_dir else os.path.dirname(os.path.abspath(path))
+        match_path = _rules_for(exclusions, container)[1].match_path_for(path)
+        if force_exclude and _force_excluded(path, is_dir, exclusions):
             continue
         if is_dir:
             walker.walk(path, match_path)
