@@ -180,6 +180,9 @@ def check(ctx: click.Context, paths: tuple[str, ...], output_format: str | None,
         output = render_statistics(run.report, options, settings.output_format)
     else:
         output = render(settings.output_format, run.report, options)
+    if not quiet:
+        for note in run.included:
+            click.echo(note, err=True)
     if run.stdin_output is not None and not diff:
         sys.stdout.buffer.write(run.stdin_output)
         sys.stdout.flush()
@@ -222,7 +225,7 @@ def _command_line(ctx: click.Context, config: tuple[str, ...], isolated: bool, s
     files: list[Path] = []
     overrides: list[str] = []
     for value in config:
-        if Path(value).is_file() or "=" not in value:
+        if Path(value).exists() or "=" not in value:
             files.append(Path(value))
         else:
             overrides.append(value)
@@ -348,11 +351,17 @@ def _fail(message: str) -> None:
 @click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
               help="text (default; coloured on a terminal), markdown (the rules/ page) or json.")
 def rule_command(code_or_name: str, output_format: str) -> None:
-    """Explain one rule: what it does, why, a bad and a good example, options and fix."""
+    """Explain one rule: what it does, why, a bad and a good example, options and fix.
+    A code prefix (CL2) lists the rules it selects."""
     from contractlint import docs
     from contractlint.rules import all_rules, rule_by_code_or_name
 
     rule = rule_by_code_or_name(code_or_name.strip())
+    prefix = code_or_name.strip().upper()
+    selected = tuple(r for r in all_rules() if prefix and r.code.startswith(prefix))
+    if rule is None and selected:
+        click.echo(docs.rules_listing(output_format, selected), nl=False)
+        return
     if rule is None:
         import difflib
 

@@ -116,9 +116,11 @@ class ProjectModules:
                 pending.extend((imported, (*chain, imported)) for imported in following if self.path_of(imported))
         return chains
 
-    def module_name(self, path: Path) -> str | None:
-        """``src/acme/transform.py`` → ``acme.transform`` (None outside every root)."""
+    def module_names(self, path: Path) -> list[str]:
+        """``src/acme/transform.py`` → ``["src.acme.transform", "acme.transform"]`` with
+        roots ``.`` and ``src``: the names the file is imported by, one per root."""
         absolute = path.resolve()
+        found = []
         for root in self.project.src:
             try:
                 parts = absolute.relative_to(root.resolve()).with_suffix("").parts
@@ -127,8 +129,8 @@ class ProjectModules:
             if parts and parts[-1] == "__init__":
                 parts = parts[:-1]
             if parts and all(part.isidentifier() for part in parts):
-                return ".".join(parts)
-        return None
+                found.append(".".join(parts))
+        return found
 
 
 @dataclass(frozen=True)
@@ -136,11 +138,12 @@ class Dependent:
     flow: Path
     module: str  # the changed module
     chain: tuple[str, ...]  # from the flow's import to the changed module
+    path: Path  # the changed module's file
 
-    @property
-    def reason(self) -> str:
+    def reason(self, shown: str) -> str:
+        """Why the flow is linted; ``shown``: the module's file as the user sees it."""
         via = f"{self.chain[0]}, which imports {' → '.join(self.chain[1:])}" if len(self.chain) > 1 else self.chain[0]
-        return f"it imports {via}"
+        return f"it imports {via} ({shown})"
 
 
 def dependents(flows: dict[Path, str], modules: ProjectModules, changed: dict[str, Path]) -> list[Dependent]:
@@ -151,7 +154,7 @@ def dependents(flows: dict[Path, str], modules: ProjectModules, changed: dict[st
         reached = modules.reach(imported_modules(text))
         for name in sorted(changed):
             if name in reached:
-                found.append(Dependent(flow, name, reached[name]))
+                found.append(Dependent(flow, name, reached[name], changed[name]))
                 break
     return found
 

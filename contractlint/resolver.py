@@ -55,7 +55,8 @@ class Resolver:
         if command_line.config is not None:
             config = command_line.config
             if not config.is_file():
-                raise ConfigError(f"config file {config} does not exist")
+                problem = "is not a regular file" if config.exists() else "does not exist"
+                raise ConfigError(f"config file {config} {problem}")
             root = Path(os.path.abspath(config)).parent
             self.fixed = settings_from_layers([file_layer(config), *self._top], root, config)
 

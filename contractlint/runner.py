@@ -45,6 +45,7 @@ class CheckRun:
     internal_errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # one-line messages for stderr (not with --quiet)
+    included: list[str] = field(default_factory=list)  # why files nobody named are linted (before the report)
     diff: str = ""
     stdin_output: bytes | None = None  # the fixed standard input, with --fix
     before_fix: dict[str, FileResult] = field(default_factory=dict)  # with --fix: each file as first linted
@@ -78,7 +79,7 @@ def build_linter(settings: Settings) -> Linter:
         root=settings.root,
         src=settings.src,
         runtime_env=settings.runtime_env,
-        global_defaults=load_global_defaults(settings.plugin_defaults),
+        global_defaults=load_global_defaults(settings.plugin_defaults, settings.root),
     )
     return Linter(settings, project)
 
@@ -174,7 +175,9 @@ def _run_check(request: CheckRequest, resolver: Resolver) -> CheckRun:
         files = list(found.files)
         for dependent in _dependent_flows(request, resolver, files):
             files.append(dependent.flow)
-            run.notes.append(f"{display_path(dependent.flow)} is checked too: {dependent.reason}")
+            run.included.append(
+                f"{display_path(dependent.flow)} is checked too: {dependent.reason(display_path(dependent.path))}"
+            )
         _lint_files(engines, request, run, files)
         if request.fix:
             _relint_after_fixes(engines, request, run)
@@ -248,8 +251,7 @@ def _dependent_flows(request: CheckRequest, resolver: Resolver, files: list[Path
         settings = resolver.settings_for(module)
         entry = by_settings.setdefault(settings.identity, (settings, {}))
         modules = ProjectModules(Project(root=settings.root, src=settings.src))
-        name = modules.module_name(module)
-        if name is not None:
+        for name in modules.module_names(module):
             entry[1][name] = module
     for settings, changed in by_settings.values():
         if not changed:
@@ -303,8 +305,7 @@ def _relint_after_fixes(engines: Engines, request: CheckRequest, run: CheckRun) 
             project_modules = ProjectModules(linter.project)
             changed = {}
             for module in modules:
-                name = project_modules.module_name(Path(module))
-                if name is not None:
+                for name in project_modules.module_names(Path(module)):
                     changed[name] = Path(module)
             if changed and dependents({Path(result.path): result.source.text}, project_modules, changed):
                 _relint(linter, run, index, result)
