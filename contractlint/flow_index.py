@@ -185,15 +185,33 @@ def unresolved_imports(results: list, resolver: Any) -> list[tuple[str, str, str
         for top, names in sorted(by_top.items()):
             if is_stdlib(top) or any(project.find_module(name) is not None for name in names):
                 continue
+            if not _inside(Path(result.path), settings.root):
+                continue  # the flow is not in its project's folder: nothing to compare with
             where = _repository_names(settings.root).get(top)
-            if where is None:
-                continue  # nothing of that name here: a third-party package
+            if where is None or not _is_python(settings.root / where):
+                continue  # no Python of that name here: a third-party package
             module = min(names, key=lambda name: (name.count("."), name))
             parent = where.parent
             in_src = any(_same(settings.root / parent, root) for root in settings.src)
             hint = "" if in_src else f" (there is {where.as_posix()}: add {parent.as_posix()!r} to `src`)"
             found.append((module, result.path, hint))
     return found
+
+
+def _inside(path: Path, root: Path) -> bool:
+    absolute = os.path.abspath(path)
+    top = os.path.abspath(root)
+    return absolute == top or absolute.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def _is_python(path: Path) -> bool:
+    """A module file, or a folder with Python in it (a package, or a namespace one)."""
+    if path.suffix == ".py":
+        return path.is_file()
+    try:
+        return any(entry.name.endswith(".py") for entry in os.scandir(path))
+    except OSError:
+        return False
 
 
 def _same(a: Path, b: Path) -> bool:

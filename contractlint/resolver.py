@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 from contractlint.config import (
@@ -74,25 +75,7 @@ class Resolver:
         ``--isolated`` or when there is none)."""
         if self.command_line.isolated:
             return None
-        start = os.path.abspath(directory)
-        visited: list[str] = []
-        current = start
-        found: Path | None = None
-        while True:
-            if current in self._nearest:
-                found = self._nearest[current]
-                break
-            visited.append(current)
-            found = self._configuration_in(current)
-            if found is not None:
-                break
-            parent = os.path.dirname(current)
-            if parent == current:
-                break
-            current = parent
-        for folder in visited:
-            self._nearest[folder] = found
-        return found
+        return _nearest(os.path.abspath(directory), self._nearest, self._configuration_in)
 
     def _configuration_in(self, folder: str) -> Path | None:
         for name in CONFIG_FILE_NAMES:
@@ -163,24 +146,34 @@ class Resolver:
         start = os.path.abspath(path)
         if not os.path.isdir(start):
             start = os.path.dirname(start)
-        visited: list[str] = []
-        current = start
-        found: Path | None = None
-        while True:
-            if current in self._git_tops:
-                found = self._git_tops[current]
-                break
-            visited.append(current)
-            if os.path.lexists(os.path.join(current, ".git")):
-                found = Path(current)
-                break
-            parent = os.path.dirname(current)
-            if parent == current:
-                break
-            current = parent
-        for folder in visited:
-            self._git_tops[folder] = found
-        return found
+        return _nearest(start, self._git_tops, _work_tree_in)
+
+
+def _work_tree_in(folder: str) -> Path | None:
+    return Path(folder) if os.path.lexists(os.path.join(folder, ".git")) else None
+
+
+def _nearest(start: str, cache: dict[str, Path | None], probe: Callable[[str], Path | None]) -> Path | None:
+    """What ``probe`` finds in ``start`` or the nearest folder above it that has
+    something, remembered for every folder on the way (each is probed once per run)."""
+    visited: list[str] = []
+    current = start
+    found: Path | None = None
+    while True:
+        if current in cache:
+            found = cache[current]
+            break
+        visited.append(current)
+        found = probe(current)
+        if found is not None:
+            break
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    for folder in visited:
+        cache[folder] = found
+    return found
 
 
 def with_run_keys(settings: Settings, run: Settings) -> Settings:

@@ -178,3 +178,25 @@ def test_the_baseline_key_lets_the_hook_accept_recorded_findings(committed_proje
     failed = commit(project, environment, "a loop")
     assert failed.returncode != 0
     assert "flows/legacy.yaml" in failed.stdout + failed.stderr and "CL102" in failed.stdout + failed.stderr
+
+
+def test_the_readme_snippet_works_as_copied(hook_repo, tmp_path: Path) -> None:
+    """The `repo: local` snippet of README.md, with only the documented placeholder (where
+    contractlint comes from) filled in, installs and runs the hook."""
+    _, hook_source, environment = hook_repo
+    readme = (REPO / "README.md").read_text("utf-8")
+    start = readme.index("```yaml\n# .pre-commit-config.yaml\nrepos:\n  - repo: local")
+    snippet = readme[start + len("```yaml\n"): readme.index("```", start + 3)]
+    placeholder = "file:///path/to/contractlint"
+    assert placeholder in snippet
+    project = tmp_path / "project"
+    (project / "flows").mkdir(parents=True)
+    (project / "flows" / "bad.yaml").write_text(BAD, encoding="utf-8")
+    (project / ".pre-commit-config.yaml").write_text(snippet.replace(placeholder, hook_source.as_uri()),
+                                                   encoding="utf-8")
+    git("init", "-q", cwd=project)
+    git("add", ".", cwd=project)
+    result = subprocess.run([sys.executable, "-m", "pre_commit", "run", "--files", "flows/bad.yaml"],
+                            cwd=project, env=environment, capture_output=True, text=True, check=False, timeout=600)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "flows/bad.yaml:6:5: CL101 Inline script has 15 code lines (limit 15)" in result.stdout

@@ -355,3 +355,123 @@ def test_the_baseline_key_is_per_project_and_relative_to_its_configuration(tmp_p
     for cwd, path in ((tmp_path, "."), (tmp_path / "a" / "flows", "../.."), (tmp_path.parent, tmp_path.name)):
         result = run_cli("check", path, "-q", cwd=cwd)
         assert [line.split(":")[0].split("/")[-3:] for line in result.lines] == [["b", "flows", "f.yaml"]], cwd
+
+
+# -- the command line ruff users expect ----------------------------------------------------------
+
+SCRIPT_GET = """id: nightly
+namespace: company.team
+tasks:
+  - id: transform
+    type: io.kestra.plugin.scripts.python.Script
+    script: |
+      import os
+      from acme.transform import run
+      run(os.environ.get("REGION", "eu"))
+"""
+MODULE_GET = 'import os\n\n\ndef run(region):\n    return os.environ.get("PIPELINE_TZ", "UTC"), region\n'
+
+
+class TestCommandLine:
+    def test_output_format_and_its_format_alias(self, tmp_path: Path) -> None:
+        write(tmp_path, "f.yaml", LEGACY)
+        canonical = run_cli("check", "--output-format", "json", cwd=tmp_path)
+        alias = run_cli("check", "--format", "json", cwd=tmp_path)
+        from_env = run_cli("check", cwd=tmp_path, env={"CONTRACTLINT_OUTPUT_FORMAT": "json"})
+        assert json.loads(canonical.stdout) == json.loads(alias.stdout) == json.loads(from_env.stdout)
+        write(tmp_path, ".contractlint.toml", 'output-format = "github"\n')
+        configured = run_cli("check", cwd=tmp_path)
+        assert configured.stdout.startswith("::error file=f.yaml,line=7,col=7,")
+
+    def test_color(self, tmp_path: Path) -> None:
+        write(tmp_path, "f.yaml", LEGACY)
+        always = run_cli("check", "--color", "always", cwd=tmp_path, env={"NO_COLOR": "1"})
+        never = run_cli("check", "--color", "never", cwd=tmp_path)
+        auto = run_cli("check", cwd=tmp_path)  # not a terminal
+        assert "\x1b[" in always.stdout
+        assert "\x1b[" not in never.stdout and never.stdout == auto.stdout
+        import re
+
+        assert re.sub(r"\x1b\[[0-9;]*m", "", always.stdout) == never.stdout
+
+    def test_dash_is_standard_input_with_or_without_a_name(self, tmp_path: Path) -> None:
+        message = "CL102 'for' loop in inline script; move the logic into a module function"
+        flow = run_cli("check", "-", "-q", cwd=tmp_path, stdin=LEGACY.encode())
+        assert (flow.code, flow.lines) == (1, [f"-:7:7: {message}"])
+        module = run_cli("check", "-", "-q", cwd=tmp_path, stdin=b"import os\nx = os.getenv('A')\n")
+        assert module.lines[0].startswith("-:2:5: CL202 ")
+        named = run_cli("check", "-", "--stdin-filename", "flows/f.yaml", "-q", cwd=tmp_path, stdin=LEGACY.encode())
+        assert named.lines == [f"flows/f.yaml:7:7: {message}"]
+        bad_name = run_cli("check", "--stdin-filename", "notes.txt", cwd=tmp_path, stdin=b"x")
+        assert bad_name.code == 2 and "is not a .yaml, .yml or .py name" in bad_name.stderr
+
+    def test_stdin_is_linted_with_the_configuration_of_the_file_it_stands_for(self, tmp_path: Path) -> None:
+        write(tmp_path, "project/.contractlint.toml", 'ignore = ["CL102"]\n')
+        result = run_cli("check", "--stdin-filename", "project/f.yaml", cwd=tmp_path, stdin=LEGACY.encode())
+        assert (result.code, result.stdout) == (0, "All checks passed!\n")
+
+    def test_diff_exits_1_only_when_something_would_change(self, tmp_path: Path) -> None:
+        write(tmp_path, "f.yaml", LEGACY)
+        nothing = run_cli("check", "--diff", cwd=tmp_path)
+        assert (nothing.code, nothing.stdout) == (0, "")  # a finding, but no fix
+        write(tmp_path, "m.py", "import os\nx = os.getenv('A')\n")
+        unsafe_only = run_cli("check", "--diff", cwd=tmp_path)
+        assert (unsafe_only.code, unsafe_only.stdout) == (0, "")
+        something = run_cli("check", "--diff", "--unsafe-fixes", cwd=tmp_path)
+        assert something.code == 1 and something.stdout.startswith("--- a/m.py\n+++ b/m.py\n")
+
+    def test_statistics_with_sarif_or_github_is_a_usage_error(self, tmp_path: Path) -> None:
+        for output_format in ("sarif", "github"):
+            result = run_cli("check", "--statistics", "--output-format", output_format, cwd=tmp_path)
+            assert (result.code, result.stdout) == (2, "")
+            assert result.stderr == (f"error: --statistics prints counts as text or json; it cannot be combined with "
+                                     f"--output-format {output_format}\n")
+        write(tmp_path, ".contractlint.toml", 'output-format = "sarif"\n')
+        configured = run_cli("check", "--statistics", cwd=tmp_path)
+        assert configured.code == 2 and "the configured output format is 'sarif'" in configured.stderr
+
+    def test_rule_prefix_lists_the_rules(self, tmp_path: Path) -> None:
+        result = run_cli("rule", "CL2", cwd=tmp_path)
+        assert result.code == 0
+        assert [line.split()[0] for line in result.lines] == ["Code", "CL201", "CL202", "CL203"]
+        assert [r["code"] for r in json.loads(run_cli("rule", "cl40", "--format", "json", cwd=tmp_path).stdout)] == [
+            "CL401", "CL402", "CL403"]
+
+    def test_fix_reports_what_the_next_check_prints(self, tmp_path: Path) -> None:
+        write(tmp_path, "flows/nightly.yaml", SCRIPT_GET)
+        write(tmp_path, "src/acme/__init__.py", "")
+        write(tmp_path, "src/acme/transform.py", MODULE_GET)
+        fixed = run_cli("check", "--fix", "--unsafe-fixes", "--show-fixes", cwd=tmp_path)
+        after = run_cli("check", cwd=tmp_path)
+        tz = ("flows/nightly.yaml:9:7: CL203 Task 'transform' does not provide environment variable 'PIPELINE_TZ' "
+              "read by src/acme/transform.py:5 (run): KeyError at run time; add it to the task's env or to "
+              "pluginDefaults")
+        region = ("flows/nightly.yaml:9:11: CL203 Task 'transform' does not provide environment variable 'REGION': "
+                  "KeyError at run time; add it to the task's env or to pluginDefaults")
+        assert fixed.lines == [
+            tz, region,
+            "Fixed 2 diagnostics:",
+            "- flows/nightly.yaml:",
+            "    1 × CL201 (environ-default)",
+            "- src/acme/transform.py:",
+            "    1 × CL201 (environ-default)",
+            "Found 2 diagnostics in 1 file.",
+        ]
+        assert after.lines == [tz, region, "Found 2 diagnostics in 1 file."]
+        assert fixed.code == after.code == 1
+        # The fix report says which reads lost their default and are now not provided.
+        new = "CL203 is new after --fix: a fix made a default into a required read."
+        assert fixed.stderr.splitlines() == [
+            f"flows/nightly.yaml:9:7: {new} " + tz.split(": CL203 ", 1)[1],
+            f"flows/nightly.yaml:9:11: {new} " + region.split(": CL203 ", 1)[1],
+        ]
+
+    def test_exit_non_zero_on_fix(self, tmp_path: Path) -> None:
+        write(tmp_path, "m.py", "import os\nx = os.getenv('A')\n")
+        plain = run_cli("check", "--fix", "--unsafe-fixes", "m.py", cwd=tmp_path)
+        assert (plain.code, plain.lines) == (0, ["Fixed 1 diagnostic.", "All checks passed!"])
+        write(tmp_path, "m.py", "import os\nx = os.getenv('A')\n")
+        strict = run_cli("check", "--fix", "--unsafe-fixes", "--exit-non-zero-on-fix", "m.py", cwd=tmp_path)
+        assert (strict.code, strict.lines) == (1, ["Fixed 1 diagnostic.", "All checks passed!"])
+        unchanged = run_cli("check", "--fix", "--exit-non-zero-on-fix", "m.py", cwd=tmp_path)
+        assert unchanged.code == 0
