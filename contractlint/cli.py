@@ -31,6 +31,17 @@ class CodesParam(click.ParamType):
 CODES = CodesParam()
 
 
+class ConfigParam(click.ParamType):
+    """``--config``: a file or a ``KEY = VALUE`` override. From ``CONTRACTLINT_CONFIG``
+    one per line (click would split the variable at spaces, inside the TOML)."""
+
+    name = "file|key=value"
+    envvar_list_splitter = "\n"
+
+    def convert(self, value, param, ctx):  # noqa: ANN001 - click's signature
+        return value
+
+
 class EnvChoice(click.Choice):
     """A choice that, when wrong, names the environment variable it may have come from."""
 
@@ -60,7 +71,7 @@ def main() -> None:
               help="Rule codes or prefixes to enable on top of the configured set.")
 @click.option("--ignore", type=CODES, envvar="CONTRACTLINT_IGNORE",
               help="Rule codes or prefixes to disable (the longest matching prefix wins).")
-@click.option("--config", "config", multiple=True, envvar="CONTRACTLINT_CONFIG",
+@click.option("--config", "config", multiple=True, type=ConfigParam(), envvar="CONTRACTLINT_CONFIG",
               help="A configuration file (pyproject.toml or .contractlint.toml) to use for every file instead of "
                    "the nearest one, or a KEY = VALUE override in TOML syntax (e.g. \"select = ['CL2']\"); "
                    "may be repeated.")
@@ -263,12 +274,12 @@ def _settings_report(resolver, target: str, output_format: str) -> str:
     from contractlint.config import describe_settings
     from contractlint.project import display_path
 
+    import json
+
     settings = resolver.settings_for(target)
     rows = describe_settings(settings)
     configuration = str(settings.config_path) if settings.config_path is not None else None
     if output_format == "json":
-        import json
-
         document = {
             "path": display_path(Path(target)),
             "configuration": configuration,
@@ -282,8 +293,6 @@ def _settings_report(resolver, target: str, output_format: str) -> str:
         f"  root:          {settings.root}",
         "",
     ]
-    import json
-
     width = max(len(name) for name, _, _ in rows)
     for name, value, source in rows:
         lines.append(f"{name.ljust(width)} = {json.dumps(value, ensure_ascii=False)}  # {source}")

@@ -267,7 +267,9 @@ def _project_flows(settings: Settings, resolver: Resolver) -> list[tuple[Path, s
     that may hold flows with import statements, with their text."""
     found = []
     for path in discover_files((str(settings.root),), resolver).files:
-        if path.suffix.lower() not in (".yml", ".yaml") or resolver.settings_for(path).identity != settings.identity:
+        if path.suffix.lower() not in (".yml", ".yaml"):
+            continue
+        if resolver.settings_for_directory(path.parent).identity != settings.identity:
             continue
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
