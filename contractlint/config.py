@@ -26,6 +26,8 @@ from the configuration of the working directory, as ruff takes them.
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -166,13 +168,11 @@ def _toml() -> Any:
 def _read_bytes(path: Path) -> bytes:
     """A configuration file's bytes: a regular file of sensible size (never a FIFO or a
     device, which would block or never end)."""
-    import stat
-
     try:
+        # Checked before opening: opening a FIFO blocks until someone writes to it.
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise ConfigError(f"{path} is not a regular file")
         with path.open("rb") as handle:
-            info = __import__("os").fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise ConfigError(f"{path} is not a regular file")
             data = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError as error:
         raise ConfigError(f"cannot read {path}: {error.strerror or error}") from error
