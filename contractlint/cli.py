@@ -31,6 +31,17 @@ class CodesParam(click.ParamType):
 CODES = CodesParam()
 
 
+class ConfigParam(click.ParamType):
+    """``--config``: a file or a ``KEY = VALUE`` override. From ``CONTRACTLINT_CONFIG``
+    one per line (click would split the variable at spaces, inside the TOML)."""
+
+    name = "file|key=value"
+    envvar_list_splitter = "\n"
+
+    def convert(self, value, param, ctx):  # noqa: ANN001 - click's signature
+        return value
+
+
 class EnvChoice(click.Choice):
     """A choice that, when wrong, names the environment variable it may have come from."""
 
@@ -49,8 +60,9 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--format", "output_format", type=EnvChoice(["text", "json", "sarif", "github"]),
-              envvar="CONTRACTLINT_FORMAT", help="Output format (default: text).")
+@click.option("--output-format", "--format", "output_format", type=EnvChoice(["text", "json", "sarif", "github"]),
+              envvar=["CONTRACTLINT_OUTPUT_FORMAT", "CONTRACTLINT_FORMAT"],
+              help="Output format: text (default), json, sarif or github (--format is an alias).")
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path),
               envvar="CONTRACTLINT_OUTPUT_FILE", help="Write the report to this file instead of stdout.")
 @click.option("--select", type=CODES, envvar="CONTRACTLINT_SELECT",
@@ -59,32 +71,48 @@ def main() -> None:
               help="Rule codes or prefixes to enable on top of the configured set.")
 @click.option("--ignore", type=CODES, envvar="CONTRACTLINT_IGNORE",
               help="Rule codes or prefixes to disable (the longest matching prefix wins).")
-@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), envvar="CONTRACTLINT_CONFIG",
-              help="Config file (pyproject.toml or .contractlint.toml) instead of the nearest one.")
+@click.option("--config", "config", multiple=True, type=ConfigParam(), envvar="CONTRACTLINT_CONFIG",
+              help="A configuration file (pyproject.toml or .contractlint.toml) to use for every file instead of "
+                   "the nearest one, or a KEY = VALUE override in TOML syntax (e.g. \"select = ['CL2']\"); "
+                   "may be repeated.")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
 @click.option("--fix", is_flag=True, default=None, envvar="CONTRACTLINT_FIX", help="Apply safe fixes.")
-@click.option("--unsafe-fixes", is_flag=True, default=None, envvar="CONTRACTLINT_UNSAFE_FIXES",
+@click.option("--unsafe-fixes/--no-unsafe-fixes", default=None, envvar="CONTRACTLINT_UNSAFE_FIXES",
               help="Also apply (with --fix) or show unsafe fixes.")
-@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
+@click.option("--show-fixes", is_flag=True, help="List the fixes applied (with --fix) or available.")
+@click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when --fix changed something, even if nothing "
+              "is left to report.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing. Exit 1 when there is "
+              "something to change.")
 @click.option("--stdin-filename", help="Lint standard input as the file of this name.")
-@click.option("--force-exclude", is_flag=True, default=None, envvar="CONTRACTLINT_FORCE_EXCLUDE",
+@click.option("--force-exclude/--no-force-exclude", default=None, envvar="CONTRACTLINT_FORCE_EXCLUDE",
               help="Apply exclude patterns to files named on the command line too (for pre-commit).")
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
-              help="Report only diagnostics not recorded in this baseline file.")
+              help="Report only diagnostics not recorded in this baseline file (default: the `baseline` key).")
 @click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Record the current diagnostics in this baseline file.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are diagnostics.")
 @click.option("--statistics", is_flag=True, help="Show a count per rule instead of each diagnostic.")
 @click.option("--show-source/--no-show-source", default=None, envvar="CONTRACTLINT_SHOW_SOURCE",
               help="Show the offending source lines (default: on a terminal).")
+@click.option("--show-settings", is_flag=True, help="Show the settings the first PATH is linted with, and where "
+              "each value comes from; lint nothing.")
+@click.option("--show-files", is_flag=True, help="List the files that would be linted; lint nothing.")
 @click.option("-q", "--quiet", is_flag=True, help="Print diagnostics only: no summary line.")
-@click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set).")
-def check(paths: tuple[str, ...], output_format: str | None, output_file: Path | None, select, extend_select,
-          ignore, config: Path | None, fix: bool | None, unsafe_fixes: bool | None, diff: bool,
+@click.option("-v", "--verbose", is_flag=True, help="Say more: which imports CL203 could not follow, and why.")
+@click.option("--color", "color_choice", type=click.Choice(["auto", "always", "never"]), default=None,
+              help="Colour: auto (default: on a terminal, unless NO_COLOR is set), always or never.")
+@click.option("--no-color", is_flag=True, help="No colour (the same as --color never).")
+@click.pass_context
+def check(ctx: click.Context, paths: tuple[str, ...], output_format: str | None, output_file: Path | None, select,
+          extend_select, ignore, config: tuple[str, ...], isolated: bool, fix: bool | None,
+          unsafe_fixes: bool | None, show_fixes: bool, exit_non_zero_on_fix: bool, diff: bool,
           stdin_filename: str | None, force_exclude: bool | None, baseline: Path | None,
           write_baseline: Path | None, exit_zero: bool, statistics: bool, show_source: bool | None,
-          quiet: bool, no_color: bool) -> None:
-    """Lint flows and Python modules under PATHS (default: the current directory)."""
-    from contractlint.config import CommandLine, ConfigError, resolve_settings
+          show_settings: bool, show_files: bool, quiet: bool, verbose: bool, color_choice: str | None,
+          no_color: bool) -> None:
+    """Lint flows and Python modules under PATHS (default: the current directory; - is standard input)."""
+    from contractlint.config import ConfigError
     from contractlint.reporters import ReportOptions, render
     from contractlint.runner import CheckRequest, print_internal_errors, run_check
 
@@ -92,23 +120,36 @@ def check(paths: tuple[str, ...], output_format: str | None, output_file: Path |
     if stdin_filename is not None or paths == ("-",):
         if paths not in ((), ("-",)):
             _fail("--stdin-filename lints standard input; do not also name paths")
-        stdin_data = sys.stdin.buffer.read()
-    elif stdin_filename is None and "-" in paths:
+        if not show_settings:
+            stdin_data = sys.stdin.buffer.read()
+    elif "-" in paths:
         _fail("'-' (standard input) cannot be mixed with other paths")
+    if statistics and output_format in ("sarif", "github"):
+        _fail(f"--statistics prints counts as text or json; it cannot be combined with --output-format {output_format}")
+    cwd = Path.cwd()
     try:
-        settings = resolve_settings(
-            CommandLine(
-                config=config,
-                select=select,
-                extend_select=extend_select or (),
-                ignore=ignore or (),
-                output_format=output_format,
-                show_source=show_source,
-                force_exclude=force_exclude,
-                unsafe_fixes=unsafe_fixes,
-            ),
-            Path.cwd(),
-        )
+        command_line = _command_line(ctx, config, isolated, select, extend_select, ignore, output_format,
+                                     show_source, force_exclude, unsafe_fixes)
+        from contractlint.resolver import Resolver
+
+        resolver = Resolver(command_line, cwd, stdin_filename=stdin_filename)
+        settings = resolver.run_settings()
+        if statistics and settings.output_format in ("sarif", "github"):
+            _fail(f"--statistics prints counts as text or json; the configured output format is "
+                  f"{settings.output_format!r} ({settings.sources['output-format']})")
+        if show_settings:
+            target = stdin_filename if stdin_filename is not None else (paths[0] if paths else ".")
+            _echo(_settings_report(resolver, target, settings.output_format))
+            sys.exit(EXIT_CLEAN)
+        if show_files:
+            from contractlint.project import display_path
+            from contractlint.runner import discover_files
+
+            found = discover_files(paths or (".",), resolver)
+            _echo("".join(display_path(path) + "\n" for path in found.files))
+            for missing in found.missing:
+                click.echo(f"warning: {missing}: no such file or directory", err=True)
+            sys.exit(EXIT_CLEAN)
         request = CheckRequest(
             paths=paths or (".",),
             fix=bool(fix),
@@ -118,7 +159,7 @@ def check(paths: tuple[str, ...], output_format: str | None, output_file: Path |
             baseline=baseline,
             write_baseline=write_baseline,
         )
-        run = run_check(request, settings)
+        run = run_check(request, resolver)
     except ConfigError as error:
         _fail(str(error))
 
@@ -126,7 +167,8 @@ def check(paths: tuple[str, ...], output_format: str | None, output_file: Path |
     # stderr, as with ruff.
     output_stream = sys.stderr if run.stdin_output is not None and not diff else sys.stdout
     to_terminal = output_file is None and output_stream.isatty()
-    color = to_terminal and not no_color and not _no_color_env()
+    choice = "never" if no_color else (color_choice or "auto")
+    color = choice == "always" or (choice == "auto" and to_terminal and not _no_color_env())
     show = settings.show_source if settings.show_source is not None else to_terminal
     options = ReportOptions(
         color=color,
@@ -134,16 +176,24 @@ def check(paths: tuple[str, ...], output_format: str | None, output_file: Path |
         statistics=statistics,
         unsafe_fixes=settings.unsafe_fixes,
         quiet=quiet,
-        srcroot=Path.cwd(),
+        srcroot=_source_root(run, resolver),
+        cwd=cwd,
+        annotation_root=_annotation_root(),
+        docs_url=settings.docs_url,
+        show_fixes=show_fixes,
+        fixed=run.fixed_by_file,
     )
     if diff:
         output = run.diff
-    elif statistics and settings.output_format in ("text", "json"):
+    elif statistics:
         from contractlint.reporters.statistics import render_statistics
 
         output = render_statistics(run.report, options, settings.output_format)
     else:
         output = render(settings.output_format, run.report, options)
+    if not quiet:
+        for note in run.included:
+            click.echo(note, err=True)
     if run.stdin_output is not None and not diff:
         sys.stdout.buffer.write(run.stdin_output)
         sys.stdout.flush()
@@ -160,12 +210,139 @@ def check(paths: tuple[str, ...], output_format: str | None, output_file: Path |
     if not quiet:
         for note in run.notes:
             click.echo(note, err=True)
+        for note in _import_notes(run, resolver, verbose):
+            click.echo(note, err=True)
     print_internal_errors(run)
     if run.internal_errors:
         sys.exit(EXIT_ERROR)
+    if diff:
+        sys.exit(EXIT_DIAGNOSTICS if run.diff else EXIT_CLEAN)  # as ruff: 1 only when something would change
+    if exit_non_zero_on_fix and run.report.fixed:
+        sys.exit(EXIT_DIAGNOSTICS)
     if exit_zero:
         sys.exit(EXIT_CLEAN)
     sys.exit(EXIT_DIAGNOSTICS if run.report.diagnostics else EXIT_CLEAN)
+
+
+def _command_line(ctx: click.Context, config: tuple[str, ...], isolated: bool, select, extend_select, ignore,
+                  output_format, show_source, force_exclude, unsafe_fixes):
+    """The command line as the configuration layers see it: ``--config`` split into
+    the file and the overrides (ruff's rule: an existing file is a file, anything else
+    with ``=`` is an override), and where each flag's value came from."""
+    from click.core import ParameterSource
+
+    from contractlint.config import CommandLine, ConfigError
+
+    files: list[Path] = []
+    overrides: list[str] = []
+    for value in config:
+        if Path(value).exists() or "=" not in value:
+            files.append(Path(value))
+        else:
+            overrides.append(value)
+    if len(files) > 1:
+        raise ConfigError(f"only one configuration file can be given: --config {files[0]} or --config {files[1]}")
+    labels = {}
+    for parameter, key, flag in (
+        ("select", "select", "--select"), ("extend_select", "extend-select", "--extend-select"),
+        ("ignore", "ignore", "--ignore"), ("output_format", "output-format", "--output-format"),
+        ("show_source", "show-source", "--show-source"), ("force_exclude", "force-exclude", "--force-exclude"),
+        ("unsafe_fixes", "unsafe-fixes", "--unsafe-fixes"),
+    ):
+        if ctx.get_parameter_source(parameter) == ParameterSource.ENVIRONMENT:
+            option = next(p for p in ctx.command.params if p.name == parameter)
+            names = option.envvar if isinstance(option.envvar, list) else [option.envvar]
+            labels[key] = next((name for name in names if name in os.environ), names[0])
+        else:
+            labels[key] = flag
+    return CommandLine(
+        config=files[0] if files else None,
+        overrides=tuple(overrides),
+        isolated=isolated,
+        select=select,
+        extend_select=extend_select or (),
+        ignore=ignore or (),
+        output_format=output_format,
+        show_source=show_source,
+        force_exclude=force_exclude,
+        unsafe_fixes=unsafe_fixes,
+        labels=labels,
+    )
+
+
+def _settings_report(resolver, target: str, output_format: str) -> str:
+    from contractlint.config import describe_settings
+    from contractlint.project import display_path
+
+    import json
+
+    settings = resolver.settings_for(target)
+    rows = describe_settings(settings)
+    configuration = str(settings.config_path) if settings.config_path is not None else None
+    if output_format == "json":
+        document = {
+            "path": display_path(Path(target)),
+            "configuration": configuration,
+            "root": str(settings.root),
+            "settings": {name: {"value": value, "source": source} for name, value, source in rows},
+        }
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    lines = [
+        f"Settings for {display_path(Path(target))}",
+        f"  configuration: {configuration if configuration is not None else 'none (defaults)'}",
+        f"  root:          {settings.root}",
+        "",
+    ]
+    width = max(len(name) for name, _, _ in rows)
+    for name, value, source in rows:
+        lines.append(f"{name.ljust(width)} = {json.dumps(value, ensure_ascii=False)}  # {source}")
+    return "\n".join(lines) + "\n"
+
+
+def _source_root(run, resolver) -> Path:
+    """SARIF's %SRCROOT%: the git work tree the linted files are in (the one most of
+    them are in), else the folder of their configuration; code scanning resolves the
+    URIs against the repository root, whatever folder the run started in."""
+    from collections import Counter
+
+    anchors: Counter = Counter()
+    for result in run.report.results:
+        top = resolver.git_top(result.path)
+        anchors[top if top is not None else resolver.settings_for(result.path).root] += 1
+    if not anchors:
+        top = resolver.git_top(resolver.cwd)
+        return top if top is not None else resolver.run_settings().root
+    return min(anchors, key=lambda anchor: (-anchors[anchor], len(str(anchor)), str(anchor)))
+
+
+def _annotation_root() -> Path | None:
+    """GitHub resolves annotation paths against the workspace (the checkout), not the
+    step's working directory."""
+    if "GITHUB_WORKSPACE" in os.environ and os.environ["GITHUB_WORKSPACE"]:
+        return Path(os.environ["GITHUB_WORKSPACE"])
+    return None
+
+
+def _import_notes(run, resolver, verbose: bool) -> list[str]:
+    from contractlint.flow_index import unresolved_imports
+
+    found = unresolved_imports(run.report.results, resolver)
+    if not found:
+        return []
+    if not verbose:
+        count = len({name for name, _, _ in found})
+        modules = "module that flow scripts import is" if count == 1 else "modules that flow scripts import are"
+        return [f"note: {count} {modules} in no `src` root, so CL203 cannot check what they read (--verbose lists "
+                "them)"]
+    notes = []
+    for name, flow, hint in found:
+        notes.append(f"note: {flow} imports {name}, which no `src` root holds{hint}")
+    return notes
+
+
+def _echo(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def _no_color_env() -> bool:
@@ -183,11 +360,17 @@ def _fail(message: str) -> None:
 @click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
               help="text (default; coloured on a terminal), markdown (the rules/ page) or json.")
 def rule_command(code_or_name: str, output_format: str) -> None:
-    """Explain one rule: what it does, why, a bad and a good example, options and fix."""
+    """Explain one rule: what it does, why, a bad and a good example, options and fix.
+    A code prefix (CL2) lists the rules it selects."""
     from contractlint import docs
     from contractlint.rules import all_rules, rule_by_code_or_name
 
     rule = rule_by_code_or_name(code_or_name.strip())
+    prefix = code_or_name.strip().upper()
+    selected = tuple(r for r in all_rules() if prefix and r.code.startswith(prefix))
+    if rule is None and selected:
+        click.echo(docs.rules_listing(output_format, selected), nl=False)
+        return
     if rule is None:
         import difflib
 

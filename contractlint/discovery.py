@@ -16,7 +16,12 @@ Two glob dialects live here:
   against text: ``*`` and ``?`` never cross ``/``, ``**`` spans directories;
 * gitignore patterns, matched exactly like git's ``wildmatch`` -- byte-wise,
   so every path and pattern is decoded as latin-1 (one character per byte)
-  before it reaches a regex.
+  before it is matched.
+
+Both are parsed into tokens and matched by ``globset``: an automaton, so the
+cost of a match is linear in the path whatever the patterns (a backtracking
+regex takes exponential time on ``*a*a*a*a*b`` against a name that almost
+matches).
 """
 
 from __future__ import annotations
@@ -26,9 +31,11 @@ import os
 import posixpath
 import re
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from contractlint.globset import ANY_BUT_SLASH, AnyRun, CharClass, Directories, GlobSet, Literal, Star, Token
 
 LINTABLE_SUFFIXES = (".py", ".yml", ".yaml")
 
@@ -74,7 +81,7 @@ class Discovery:
 
 
 # ---------------------------------------------------------------------------
-# Glob -> regex translation (git's wildmatch with WM_PATHNAME)
+# Glob -> tokens (git's wildmatch with WM_PATHNAME), matched by globset
 # ---------------------------------------------------------------------------
 
 
@@ -82,33 +89,46 @@ class InvalidGlobError(ValueError):
     """A glob that wildmatch would abort on (unterminated `[`, bad class...)."""
 
 
+def _ranges(text: str) -> tuple[tuple[int, int], ...]:
+    """``"0-9A-Z_"`` → code point ranges (single characters are one-point ranges)."""
+    found, index = [], 0
+    while index < len(text):
+        if index + 2 < len(text) and text[index + 1] == "-":
+            found.append((ord(text[index]), ord(text[index + 2])))
+            index += 3
+        else:
+            found.append((ord(text[index]), ord(text[index])))
+            index += 1
+    return tuple(found)
+
+
 # ASCII sets, as git's own ctype defines them (its isspace has no \v or \f).
 _CHARACTER_CLASSES = {
-    "alnum": "0-9A-Za-z",
-    "alpha": "A-Za-z",
-    "blank": " \\t",
-    "cntrl": "\\x00-\\x1f\\x7f",
-    "digit": "0-9",
-    "graph": "!-~",
-    "lower": "a-z",
-    "print": " -~",
-    "punct": "!-/:-@\\[-`{-~",
-    "space": "\\t\\n\\r ",
-    "upper": "A-Z",
-    "xdigit": "0-9A-Fa-f",
+    "alnum": _ranges("0-9A-Za-z"),
+    "alpha": _ranges("A-Za-z"),
+    "blank": _ranges(" \t"),
+    "cntrl": ((0x00, 0x1F), (0x7F, 0x7F)),
+    "digit": _ranges("0-9"),
+    "graph": _ranges("!-~"),
+    "lower": _ranges("a-z"),
+    "print": _ranges(" -~"),
+    "punct": _ranges("!-/:-@[-`{-~"),
+    "space": _ranges("\t\n\r "),
+    "upper": _ranges("A-Z"),
+    "xdigit": _ranges("0-9A-Fa-f"),
 }
 
 _GLOB_SPECIALS = "*?[\\"
 
 
-def _glob_to_regex(pattern: str) -> str:
-    """Translate a wildmatch glob to an (unanchored) regex.
+def _glob_tokens(pattern: str) -> list[Token]:
+    """Parse a wildmatch glob into tokens (matched from the start to the end).
 
     `*` and `?` never match `/`; `**` spanning whole components matches any
     number of directories; `\\x` is a literal x.  Raises InvalidGlobError where
     wildmatch would abort.
     """
-    parts: list[str] = []
+    tokens: list[Token] = []
     index, length = 0, len(pattern)
     while index < length:
         char = pattern[index]
@@ -120,41 +140,41 @@ def _glob_to_regex(pattern: str) -> str:
             starts_component = index == 0 or pattern[index - 1] == "/"
             is_double = run_end - index >= 2 and starts_component
             if is_double and run_end == length:
-                parts.append(".*")
+                tokens.append(AnyRun())
             elif is_double and pattern.startswith("/", run_end):
-                parts.append("(?:.*/)?")  # zero or more whole directories
+                tokens.append(Directories())  # zero or more whole directories
                 run_end += 1
             elif is_double and pattern.startswith("\\/", run_end):
                 # wildmatch only tries the zero-directory case for a bare `/`.
-                parts.append(".*")
+                tokens.append(AnyRun())
             else:
-                parts.append("[^/]*")
+                tokens.append(Star())
             index = run_end
         elif char == "?":
-            parts.append("[^/]")
+            tokens.append(ANY_BUT_SLASH)
             index += 1
         elif char == "\\":
             if index + 1 == length:
                 raise InvalidGlobError("pattern ends with a lone backslash")
-            parts.append(re.escape(pattern[index + 1]))
+            tokens.append(Literal(pattern[index + 1]))
             index += 2
         elif char == "[":
-            fragment, index = _bracket_to_regex(pattern, index)
-            parts.append(fragment)
+            token, index = _bracket_token(pattern, index)
+            tokens.append(token)
         else:
-            parts.append(re.escape(char))
+            tokens.append(Literal(char))
             index += 1
-    return "".join(parts)
+    return tokens
 
 
-def _bracket_to_regex(pattern: str, start: int) -> tuple[str, int]:
-    """Translate the `[...]` starting at `start`; return (regex, index after `]`)."""
+def _bracket_token(pattern: str, start: int) -> tuple[CharClass, int]:
+    """Parse the `[...]` starting at `start`; return (class, index after `]`)."""
     length = len(pattern)
     index = start + 1
     negated = index < length and pattern[index] in "!^"
     if negated:
         index += 1
-    members: list[str] = []
+    members: list[tuple[int, int]] = []
     previous: str | None = None  # last single character, a possible range start
     is_first = True  # a `]` right after `[` or `[!` is a member, not the end
     while True:
@@ -169,7 +189,7 @@ def _bracket_to_regex(pattern: str, start: int) -> tuple[str, int]:
             if index >= length:
                 raise InvalidGlobError("unterminated '['")
             char = pattern[index]
-            members.append(re.escape(char))
+            members.append((ord(char), ord(char)))
             previous = char
         elif (
             char == "-"
@@ -185,7 +205,7 @@ def _bracket_to_regex(pattern: str, start: int) -> tuple[str, int]:
                     raise InvalidGlobError("unterminated '['")
                 high = pattern[index]
             if previous <= high:  # a reversed range matches nothing, like git
-                members.append(f"{re.escape(previous)}-{re.escape(high)}")
+                members.append((ord(previous), ord(high)))
             previous = None
         elif char == "[" and pattern.startswith(":", index + 1):
             close = pattern.find("]", index + 2)
@@ -193,38 +213,29 @@ def _bracket_to_regex(pattern: str, start: int) -> tuple[str, int]:
                 raise InvalidGlobError("unterminated '['")
             if close - index - 3 < 0 or pattern[close - 1] != ":":
                 # No `:]` before the first `]`: the `[` is an ordinary member.
-                members.append(re.escape("["))
+                members.append((ord("["), ord("[")))
                 previous = "["
             else:
                 class_name = pattern[index + 2 : close - 1]
                 if class_name not in _CHARACTER_CLASSES:
                     raise InvalidGlobError(f"unknown character class [:{class_name}:]")
-                members.append(_CHARACTER_CLASSES[class_name])
+                members.extend(_CHARACTER_CLASSES[class_name])
                 previous = None
                 index = close
         else:
-            members.append(re.escape(char))
+            members.append((ord(char), ord(char)))
             previous = char
         index += 1
-    body = "".join(members)
-    if negated:
-        return f"[^/{body}]", index + 1
-    if not body:
-        return "(?!)", index + 1
-    return f"(?!/)[{body}]", index + 1
+    # Either way the class never matches `/` (WM_PATHNAME).
+    return CharClass(tuple(members), negated), index + 1
 
 
 def _escape_glob(text: str) -> str:
     return re.sub(r"([*?\[\\])", r"\\\1", text)
 
 
-def _compile_union(regexes: Sequence[str]) -> re.Pattern[str] | None:
-    if not regexes:
-        return None
-    # An explicit \Z (rather than fullmatch) so alternation order is the only
-    # thing deciding which alternative wins.
-    union = "|".join(f"(?:{regex})" for regex in regexes)
-    return re.compile(f"(?:{union})\\Z", re.DOTALL)
+def _compile_union(patterns: Sequence[list[Token]]) -> GlobSet | None:
+    return GlobSet(patterns) if patterns else None
 
 
 # ---------------------------------------------------------------------------
@@ -236,26 +247,26 @@ def _compile_union(regexes: Sequence[str]) -> re.Pattern[str] | None:
 class _ExcludeRules:
     """Compiled exclude patterns.
 
-    Name regexes match a single path component; path regexes match the whole
+    Name sets match a single path component; path sets match the whole
     path -- absolute when `anchor` (the project root) is set, otherwise the
     project-relative path given to `glob_match`.
     """
 
     anchor: str | None
-    names_for_files: re.Pattern[str] | None
-    names_for_dirs: re.Pattern[str] | None
-    paths_for_files: re.Pattern[str] | None
-    paths_for_dirs: re.Pattern[str] | None
+    names_for_files: GlobSet | None
+    names_for_dirs: GlobSet | None
+    paths_for_files: GlobSet | None
+    paths_for_dirs: GlobSet | None
     has_dir_only_patterns: bool
 
     def excludes_entry(self, name: str, path: str, is_dir: bool) -> bool:
         if is_dir:
-            name_regex, path_regex = self.names_for_dirs, self.paths_for_dirs
+            names, paths = self.names_for_dirs, self.paths_for_dirs
         else:
-            name_regex, path_regex = self.names_for_files, self.paths_for_files
-        if name_regex is not None and name_regex.match(name) is not None:
+            names, paths = self.names_for_files, self.paths_for_files
+        if names is not None and names.matches(name):
             return True
-        return path_regex is not None and path_regex.match(path) is not None
+        return paths is not None and paths.matches(path)
 
     def excludes_components(self, base: str, components: Sequence[str], leaf_is_dir: bool) -> bool:
         """Whether the path base/components[0]/... or any directory above it
@@ -304,10 +315,10 @@ def _split_exclude_pattern(pattern: str) -> tuple[str, bool, bool]:
 
 @functools.lru_cache(maxsize=256)
 def _compile_exclude_rules(patterns: tuple[str, ...], anchor: str | None) -> _ExcludeRules:
-    names_for_files: list[str] = []
-    names_for_dirs: list[str] = []
-    paths_for_files: list[str] = []
-    paths_for_dirs: list[str] = []
+    names_for_files: list[list[Token]] = []
+    names_for_dirs: list[list[Token]] = []
+    paths_for_files: list[list[Token]] = []
+    paths_for_dirs: list[list[Token]] = []
     has_dir_only_patterns = False
     escaped_anchor = None if anchor is None else _escape_glob(anchor)
     for pattern in patterns:
@@ -316,16 +327,16 @@ def _compile_exclude_rules(patterns: tuple[str, ...], anchor: str | None) -> _Ex
             # Like ruff: a path pattern is the project root joined with it.
             body = posixpath.normpath(posixpath.join(escaped_anchor, body))
         try:
-            regex = _glob_to_regex(body)
+            tokens = _glob_tokens(body)
         except InvalidGlobError as error:
             raise InvalidGlobError(f"invalid glob pattern {pattern!r}: {error}") from None
         has_dir_only_patterns = has_dir_only_patterns or dir_only
         for_files, for_dirs = (
             (paths_for_files, paths_for_dirs) if is_path_pattern else (names_for_files, names_for_dirs)
         )
-        for_dirs.append(regex)
+        for_dirs.append(tokens)
         if not dir_only:
-            for_files.append(regex)
+            for_files.append(tokens)
     return _ExcludeRules(
         anchor=anchor,
         names_for_files=_compile_union(names_for_files),
@@ -400,32 +411,31 @@ def is_excluded(path: Path, project_root: Path, patterns: Sequence[str]) -> bool
 
 @dataclass(frozen=True)
 class _IgnoreRules:
-    """One ignore file, as two regex unions (files / directories) whose
-    alternatives are the patterns from last to first, so the first
-    alternative that matches is git's "last matching pattern"."""
+    """One ignore file, as two pattern sets (files / directories); the last
+    pattern of a set that matches is git's "last matching pattern"."""
 
-    file_regex: re.Pattern[str] | None
+    file_set: GlobSet | None
     file_negations: tuple[bool, ...]
-    dir_regex: re.Pattern[str] | None
+    dir_set: GlobSet | None
     dir_negations: tuple[bool, ...]
 
     def verdict(self, relpath: str, is_dir: bool) -> bool | None:
         """True = ignored, False = re-included by `!`, None = no pattern matches."""
         if is_dir:
-            regex, negations = self.dir_regex, self.dir_negations
+            patterns, negations = self.dir_set, self.dir_negations
         else:
-            regex, negations = self.file_regex, self.file_negations
-        if regex is None:
+            patterns, negations = self.file_set, self.file_negations
+        if patterns is None:
             return None
-        found = regex.match(relpath)
-        if found is None:
+        found = patterns.last_match(relpath)
+        if found < 0:
             return None
-        return not negations[found.lastindex - 1]
+        return not negations[found]
 
 
 @dataclass(frozen=True)
 class _IgnorePattern:
-    regex: str
+    tokens: list[Token]
     negated: bool
     dir_only: bool
 
@@ -463,7 +473,7 @@ def _parse_ignore_line(line: str) -> _IgnorePattern | None:
     try:
         if "/" not in line:
             # No slash: matched against the name at any depth.
-            return _IgnorePattern("(?:.*/)?" + _glob_to_regex(line), negated, dir_only)
+            return _IgnorePattern([Directories(), *_glob_tokens(line)], negated, dir_only)
         # A slash anywhere (but at the end) anchors the pattern to the
         # directory of the ignore file; one leading slash only says so.
         if line.startswith("/"):
@@ -474,18 +484,16 @@ def _parse_ignore_line(line: str) -> _IgnorePattern | None:
         literal_length = next(
             (index for index, char in enumerate(line) if char in _GLOB_SPECIALS), len(line)
         )
-        regex = re.escape(line[:literal_length]) + _glob_to_regex(line[literal_length:])
-        return _IgnorePattern(regex, negated, dir_only)
+        tokens = [Literal(char) for char in line[:literal_length]] + _glob_tokens(line[literal_length:])
+        return _IgnorePattern(tokens, negated, dir_only)
     except InvalidGlobError:
         return None  # wildmatch aborts on it: git silently never matches
 
 
-def _last_match_union(patterns: Sequence[_IgnorePattern]) -> tuple[re.Pattern[str] | None, tuple[bool, ...]]:
+def _last_match_union(patterns: Sequence[_IgnorePattern]) -> tuple[GlobSet | None, tuple[bool, ...]]:
     if not patterns:
         return None, ()
-    ordered = list(reversed(patterns))
-    union = "|".join(f"({pattern.regex})" for pattern in ordered)
-    return re.compile(f"(?:{union})\\Z", re.DOTALL), tuple(pattern.negated for pattern in ordered)
+    return GlobSet([pattern.tokens for pattern in patterns]), tuple(pattern.negated for pattern in patterns)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -505,9 +513,9 @@ def _compile_ignore_rules(content: bytes) -> _IgnoreRules | None:
             patterns.append(pattern)
     if not patterns:
         return None
-    file_regex, file_negations = _last_match_union([p for p in patterns if not p.dir_only])
-    dir_regex, dir_negations = _last_match_union(patterns)
-    return _IgnoreRules(file_regex, file_negations, dir_regex, dir_negations)
+    file_set, file_negations = _last_match_union([p for p in patterns if not p.dir_only])
+    dir_set, dir_negations = _last_match_union(patterns)
+    return _IgnoreRules(file_set, file_negations, dir_set, dir_negations)
 
 
 def _as_git_bytes(name: str) -> str:
@@ -544,9 +552,50 @@ def _describe(error: OSError) -> str:
     return error.strerror or str(error)
 
 
+# A folder (absolute) → the exclude patterns that apply to its entries and the project
+# root they are relative to: one pair for a whole run, or per folder when each project
+# of a tree has its own configuration.
+ExclusionsFor = Callable[[str], tuple[tuple[str, ...], str]]
+
+
+def _rules_for(exclusions: ExclusionsFor, directory: str) -> tuple[_ExcludeRules, _ProjectRoot]:
+    patterns, root = exclusions(directory)
+    project_root = _project_root(root)
+    return _compile_exclude_rules(tuple(patterns), project_root.abs_path), project_root
+
+
+@functools.lru_cache(maxsize=256)
+def _project_root(root: str) -> _ProjectRoot:
+    return _ProjectRoot(root)
+
+
+def _force_excluded(path: str, is_dir: bool, exclusions: ExclusionsFor) -> bool:
+    """Whether an explicitly named path is excluded: by the patterns of its folder's
+    project, below that project's root; then the project's root by the project above
+    it, if any (a nested project inside an excluded folder is excluded too)."""
+    current, current_is_dir = os.path.abspath(path), is_dir
+    while True:
+        rules, root = _rules_for(exclusions, os.path.dirname(current))
+        match_path = root.match_path_for(current)
+        if rules.excludes_match_path(match_path, current_is_dir):
+            return True
+        if not root.contains(match_path) or match_path == root.abs_path:
+            return False
+        _, parent = _rules_for(exclusions, os.path.dirname(root.abs_path))
+        if parent.abs_path == root.abs_path or not root.abs_path.startswith(parent._prefix):
+            return False
+        current, current_is_dir = root.abs_path, True
+
+
+def is_force_excluded(path: Path | str, exclusions: ExclusionsFor) -> bool:
+    """Whether ``--force-exclude`` excludes `path` (which need not exist: a
+    ``--stdin-filename``), each folder judged by its own project's patterns."""
+    return _force_excluded(os.fspath(path), os.path.isdir(path), exclusions)
+
+
 class _Walker:
-    def __init__(self, rules: _ExcludeRules, respect_gitignore: bool) -> None:
-        self._rules = rules
+    def __init__(self, exclusions: ExclusionsFor, respect_gitignore: bool) -> None:
+        self._exclusions = exclusions
         self._respect_gitignore = respect_gitignore
         self.files: dict[str, str] = {}  # match path -> path as given; de-duplicates
         self.errors: list[tuple[str, str]] = []
@@ -562,13 +611,13 @@ class _Walker:
             chain, repo_excludes, top_relpath = self._git_context(os.path.abspath(top))
         else:
             chain, repo_excludes, top_relpath = (), None, ""
-        rules = self._rules
         respect_gitignore = self._respect_gitignore
         # (path as given, absolute match path, path relative to the ignore
         # base as git bytes, ignore chain, info/exclude rules)
         stack = [(top, top_match_path.rstrip("/"), top_relpath, chain, repo_excludes)]
         while stack:
             dir_path, dir_match_path, dir_relpath, chain, repo_excludes = stack.pop()
+            rules = _rules_for(self._exclusions, dir_match_path)[0]
             try:
                 with os.scandir(dir_path) as scan:
                     entries = list(scan)
@@ -710,17 +759,21 @@ def discover(
     extend_exclude: Sequence[str] = (),
     force_exclude: bool = False,
     respect_gitignore: bool = True,
+    exclusions: ExclusionsFor | None = None,
 ) -> Discovery:
     """Expand `paths` (files and directories) into the files to lint.
 
+    The exclude patterns are `exclude` and `extend_exclude`, relative to
+    `project_root`, or -- given `exclusions` -- those of each folder's project.
     Raises ValueError for an invalid exclude pattern; unreadable directories
     and ignore files are reported in `Discovery.errors`.
     """
     if isinstance(paths, (str, bytes)):
         raise TypeError("paths must be a sequence of paths, not a single string")
-    root = _ProjectRoot(project_root)
-    rules = _compile_exclude_rules((*exclude, *extend_exclude), root.abs_path)
-    walker = _Walker(rules, respect_gitignore)
+    if exclusions is None:
+        fixed = ((*exclude, *extend_exclude), os.fspath(project_root))
+        exclusions = lambda directory: fixed  # noqa: E731 - one answer for every folder
+    walker = _Walker(exclusions, respect_gitignore)
     missing: list[str] = []
     for given in paths:
         path = os.fspath(given)
@@ -736,8 +789,9 @@ def discover(
             continue
         if not is_dir and not path.endswith(LINTABLE_SUFFIXES):
             continue
-        match_path = root.match_path_for(path)
-        if force_exclude and rules.excludes_match_path(match_path, is_dir):
+        container = os.path.abspath(path) if is_dir else os.path.dirname(os.path.abspath(path))
+        match_path = _rules_for(exclusions, container)[1].match_path_for(path)
+        if force_exclude and _force_excluded(path, is_dir, exclusions):
             continue
         if is_dir:
             walker.walk(path, match_path)

@@ -424,8 +424,9 @@ def rule_text(rule: type[Rule], style: Callable[..., str] | None = None) -> str:
 # -- listings --------------------------------------------------------------------------------------
 
 
-def rules_listing(output_format: str) -> str:
-    rules = all_rules()
+def rules_listing(output_format: str, rules: tuple[type[Rule], ...] | None = None) -> str:
+    """Every rule (or ``rules``), as text, JSON or a Markdown table."""
+    rules = all_rules() if rules is None else rules
     if output_format == "json":
         return json.dumps(
             [

@@ -10,7 +10,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from contractlint.config import ConfigError, Settings
 from contractlint.diagnostics import Diagnostic, Span
@@ -18,7 +18,11 @@ from contractlint.engine import FileResult, Linter
 from contractlint.fixes import MAX_ROUNDS, FixOutcome, apply_edits, fix_key, select_fixes, write_atomically
 from contractlint.project import Project, display_path
 from contractlint.reporters import RunReport
+from contractlint.resolver import Resolver
 from contractlint.source import SourceFile
+
+if TYPE_CHECKING:
+    from contractlint.discovery import Discovery
 
 T = TypeVar("T")
 
@@ -41,8 +45,31 @@ class CheckRun:
     internal_errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # one-line messages for stderr (not with --quiet)
+    included: list[str] = field(default_factory=list)  # why files nobody named are linted (before the report)
     diff: str = ""
     stdin_output: bytes | None = None  # the fixed standard input, with --fix
+    before_fix: dict[str, FileResult] = field(default_factory=dict)  # with --fix: each file as first linted
+
+    @property
+    def fixed_by_file(self) -> dict[str, dict[str, int]]:
+        """With --fix: per file, how many diagnostics of each code were fixed (those
+        that had a fix and are gone)."""
+        from collections import Counter
+
+        after = {result.path: Counter(d.code for d in result.diagnostics) for result in self.report.results}
+        found: dict[str, dict[str, int]] = {}
+        for path, result in self.before_fix.items():
+            total = Counter(d.code for d in result.diagnostics)
+            fixable = Counter(d.code for d in result.diagnostics if d.fix is not None and d.fix.edits)
+            remaining = after.get(path, Counter())
+            counts = {}
+            for code, count in sorted(fixable.items()):
+                gone = min(count, max(0, total[code] - remaining[code]))
+                if gone:
+                    counts[code] = gone
+            if counts:
+                found[path] = counts
+        return found
 
 
 def build_linter(settings: Settings) -> Linter:
@@ -52,14 +79,37 @@ def build_linter(settings: Settings) -> Linter:
         root=settings.root,
         src=settings.src,
         runtime_env=settings.runtime_env,
-        global_defaults=load_global_defaults(settings.plugin_defaults),
+        global_defaults=load_global_defaults(settings.plugin_defaults, settings.root),
         namespace_files=settings.namespace_files,
     )
     return Linter(settings, project)
 
 
-def run_check(request: CheckRequest, settings: Settings) -> CheckRun:
-    return in_large_stack(lambda: _run_check(request, settings))
+def run_check(request: CheckRequest, settings: Settings | Resolver) -> CheckRun:
+    """Run ``check``: with a ``Resolver`` each file gets the settings of its nearest
+    configuration; with ``Settings``, every file gets those."""
+    resolver = settings if isinstance(settings, Resolver) else Resolver.for_settings(settings)
+    return in_large_stack(lambda: _run_check(request, resolver))
+
+
+class Engines:
+    """One engine (``Linter`` and its ``Project``) per configuration, built when the first
+    file that needs it comes, and shared by every file under that configuration."""
+
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+        self._linters: dict[tuple, Linter] = {}
+
+    def for_settings(self, settings: Settings) -> Linter:
+        if settings.identity not in self._linters:
+            self._linters[settings.identity] = build_linter(settings)
+        return self._linters[settings.identity]
+
+    def for_path(self, path: Path | str) -> Linter:
+        return self.for_settings(self.resolver.settings_for(path))
+
+    def all(self) -> list[Linter]:
+        return list(self._linters.values())
 
 
 def in_large_stack(work: Callable[[], T]) -> T:
@@ -95,42 +145,220 @@ STACK_BYTES = 512 * 1024 * 1024  # virtual address space, committed only as used
 RECURSION_LIMIT = 50_000
 
 
-def _run_check(request: CheckRequest, settings: Settings) -> CheckRun:
-    linter = build_linter(settings)
+def _run_check(request: CheckRequest, resolver: Resolver) -> CheckRun:
+    engines = Engines(resolver)
     run = CheckRun(report=RunReport(results=[]))
     if request.stdin_data is not None:
         from contractlint.discovery import LINTABLE_SUFFIXES
 
-        if request.stdin_filename is None or not request.stdin_filename.lower().endswith(LINTABLE_SUFFIXES):
+        name = request.stdin_filename
+        if name is None:
+            # `-` without a name: a flow or a module, by what it holds.
+            name = STDIN_FLOW if _looks_like_yaml(request.stdin_data) else STDIN_MODULE
+        elif not name.lower().endswith(LINTABLE_SUFFIXES):
             raise ConfigError(
-                "standard input needs --stdin-filename with a .yaml, .yml or .py name, to know what it holds"
+                f"--stdin-filename {name!r} is not a .yaml, .yml or .py name: contractlint needs the suffix to "
+                "know what standard input holds"
             )
-        if settings.force_exclude and _excluded(Path(request.stdin_filename), settings):
+        run_settings = resolver.run_settings()
+        if run_settings.force_exclude and request.stdin_filename is not None and _excluded(Path(name), resolver):
             return run  # as ruff: an excluded --stdin-filename is not linted with --force-exclude
-        _lint_one(linter, request, run, request.stdin_filename, None, request.stdin_data)
+        linter = engines.for_path(name)
+        _lint_one(linter, request, run, name, None, request.stdin_data)
+        if request.stdin_filename is None and run.report.results:
+            run.report.results[-1] = _renamed(run.report.results[-1], STDIN_PATH)
     else:
-        from contractlint.discovery import discover
-
-        found = discover(
-            request.paths,
-            project_root=settings.root,
-            exclude=settings.exclude,
-            extend_exclude=settings.extend_exclude,
-            force_exclude=settings.force_exclude,
-            respect_gitignore=settings.respect_gitignore,
-        )
+        found = discover_files(request.paths, resolver)
         for missing in found.missing:
-            run.report.results.append(linter.unreadable(display_path(Path(missing)), "no such file or directory"))
+            run.report.results.append(engines.for_path(missing).unreadable(display_path(Path(missing)), "no such file or directory"))
         for path, message in found.errors:
-            run.report.results.append(linter.unreadable(display_path(Path(path)), message))
-        _lint_files(linter, request, run, list(found.files))
-    if request.write_baseline is not None or request.baseline is not None:
-        from contractlint import baseline
+            run.report.results.append(engines.for_path(path).unreadable(display_path(Path(path)), message))
+        files = list(found.files)
+        for dependent in _dependent_flows(request, resolver, files):
+            files.append(dependent.flow)
+            run.included.append(
+                f"{display_path(dependent.flow)} is checked too: {dependent.reason(display_path(dependent.path))}"
+            )
+        _lint_files(engines, request, run, files)
+        if request.fix:
+            _relint_after_fixes(engines, request, run)
+    _apply_baselines(request, resolver, run)
+    return run
 
+
+STDIN_PATH = "-"  # how standard input without --stdin-filename is shown, as ruff shows it
+STDIN_FLOW, STDIN_MODULE = "-.yaml", "-.py"  # what it is linted as
+
+
+def _looks_like_yaml(data: bytes) -> bool:
+    """A flow has top-level ``id:``/``namespace:``/``tasks:`` keys; Python has none."""
+    import re
+
+    return re.search(rb"^(?:id|namespace|tasks)[ \t]*:(?:[ \t]|$)", data, re.MULTILINE) is not None
+
+
+def _renamed(result: FileResult, path: str) -> FileResult:
+    diagnostics = [dataclasses.replace(d, path=path) for d in result.diagnostics]
+    source = dataclasses.replace(result.source, path=path) if result.source is not None else None
+    return dataclasses.replace(result, path=path, diagnostics=diagnostics, source=source)
+
+
+def discover_files(paths: tuple[str, ...], resolver: Resolver) -> Discovery:
+    """The files ``check`` lints for ``paths``: excludes are those of each folder's
+    configuration; ``force-exclude`` and ``respect-gitignore`` are run-wide."""
+    from contractlint.discovery import discover
+
+    run_settings = resolver.run_settings()
+    return discover(
+        paths,
+        project_root=run_settings.root,
+        force_exclude=run_settings.force_exclude,
+        respect_gitignore=run_settings.respect_gitignore,
+        exclusions=_exclusions(resolver),
+    )
+
+
+def _exclusions(resolver: Resolver) -> Callable[[str], tuple[tuple[str, ...], str]]:
+    answers: dict[tuple, tuple[tuple[str, ...], str]] = {}
+
+    def exclusions(directory: str) -> tuple[tuple[str, ...], str]:
+        settings = resolver.settings_for_directory(directory)
+        if settings.identity not in answers:
+            answers[settings.identity] = ((*settings.exclude, *settings.extend_exclude), str(settings.root))
+        return answers[settings.identity]
+
+    return exclusions
+
+
+def _excluded(path: Path, resolver: Resolver) -> bool:
+    from contractlint.discovery import is_force_excluded
+
+    return is_force_excluded(path, _exclusions(resolver))
+
+
+def _dependent_flows(request: CheckRequest, resolver: Resolver, files: list[Path]) -> list:
+    """Flows that import one of the Python modules named on the command line (as a
+    pre-commit hook names the staged files) and are not linted already: a change to the
+    module can break them (CL203)."""
+    named = [Path(given) for given in request.paths if given.endswith(".py") and Path(given).is_file()]
+    if not named or request.stdin_data is not None:
+        return []
+    from contractlint.flow_index import ProjectModules, dependents
+
+    linted = {path.resolve() for path in files}
+    found = []
+    by_settings: dict[tuple, tuple[Settings, dict[str, Path]]] = {}
+    for module in named:
+        settings = resolver.settings_for(module)
+        entry = by_settings.setdefault(settings.identity, (settings, {}))
+        modules = ProjectModules(Project(root=settings.root, src=settings.src))
+        for name in modules.module_names(module):
+            entry[1][name] = module
+    for settings, changed in by_settings.values():
+        if not changed:
+            continue
+        flows = {path: text for path, text in _project_flows(settings, resolver) if path.resolve() not in linted}
+        modules = ProjectModules(Project(root=settings.root, src=settings.src))
+        found.extend(dependents(flows, modules, changed))
+    return found
+
+
+def _project_flows(settings: Settings, resolver: Resolver) -> list[tuple[Path, str]]:
+    """The YAML files of a configuration's project (its excludes and .gitignore apply)
+    that may hold flows with import statements, with their text."""
+    found = []
+    for path in discover_files((str(settings.root),), resolver).files:
+        if path.suffix.lower() not in (".yml", ".yaml"):
+            continue
+        if resolver.settings_for_directory(path.parent).identity != settings.identity:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue  # not ours to report: this file is not part of the run
+        if "import" in text:
+            found.append((Path(display_path(path)), text))
+    return found
+
+
+def _relint_after_fixes(engines: Engines, request: CheckRequest, run: CheckRun) -> None:
+    """After ``--fix`` the report must say what the next ``check`` will: lint again the
+    flows whose result depends on a module that was rewritten (CL203 reads it), and say
+    where a fix made a default into a read that the task does not provide."""
+    before = run.before_fix
+    written = {
+        result.path: result
+        for result in run.report.results
+        if result.path in before
+        and before[result.path].source is not None
+        and result.source is not None
+        and before[result.path].source.text != result.source.text
+    }
+    modules = [path for path in written if path.endswith(".py")]
+    if modules:
+        from contractlint.flow_index import ProjectModules, dependents
+
+        for linter in engines.all():
+            for module in modules:
+                linter.project.forget(Path(module))
+        for index, result in enumerate(run.report.results):
+            if result.kind != "flow" or result.source is None:
+                continue
+            linter = engines.for_path(result.path)
+            project_modules = ProjectModules(linter.project)
+            changed = {}
+            for module in modules:
+                for name in project_modules.module_names(Path(module)):
+                    changed[name] = Path(module)
+            if changed and dependents({Path(result.path): result.source.text}, project_modules, changed):
+                _relint(linter, run, index, result)
+    for result in run.report.results:
+        if result.path not in before:
+            continue
+        known = {d.message for d in before[result.path].diagnostics if d.code == NEW_READ_CODE}
+        for diagnostic in result.diagnostics:
+            if diagnostic.code == NEW_READ_CODE and diagnostic.message not in known:
+                span = diagnostic.span
+                run.notes.append(
+                    f"{diagnostic.path}:{span.line}:{span.column}: {NEW_READ_CODE} is new after --fix: a fix made a "
+                    f"default into a required read. {diagnostic.message}"
+                )
+
+
+NEW_READ_CODE = "CL203"  # env-not-provided: what a read that lost its default becomes
+
+
+def _relint(linter: Linter, run: CheckRun, index: int, result: FileResult) -> None:
+    try:
+        data = Path(result.path).read_bytes()
+        run.report.results[index] = linter.lint_bytes(result.path, data)
+    except OSError as error:
+        run.report.results[index] = linter.unreadable(result.path, error.strerror or str(error))
+    except Exception as error:  # noqa: CL302 - a bug of ours: reported, exit status 2
+        details = "".join(traceback.format_exception(error)).rstrip()
+        run.internal_errors.append(f"internal error while linting {result.path}: {error!r}\n{details}")
+
+
+def _apply_baselines(request: CheckRequest, resolver: Resolver, run: CheckRun) -> None:
+    """``--baseline``/``--write-baseline`` apply to the whole run; otherwise each file
+    is filtered through the ``baseline`` of its own configuration (if any)."""
+    from contractlint import baseline
+
+    if request.write_baseline is not None or request.baseline is not None:
         outcome = baseline.apply(run.report, request.baseline, request.write_baseline)
         if outcome.message:
             run.notes.append(outcome.message)
-    return run
+        return
+    groups: dict[Path, list[FileResult]] = {}
+    for result in run.report.results:
+        configured = resolver.settings_for(result.path).baseline
+        if configured is not None:
+            groups.setdefault(configured, []).append(result)
+    for path, results in groups.items():
+        part = RunReport(results=results)
+        baseline.apply(part, path, None)
+        run.report.baselined += part.baselined
+        run.report.stale_baseline += part.stale_baseline
 
 
 # Below this many files a process pool costs more (starting workers, importing libcst
@@ -139,25 +367,34 @@ PARALLEL_MIN_FILES = 64
 MAX_WORKERS = 8
 
 
-def _lint_files(linter: Linter, request: CheckRequest, run: CheckRun, files: list[Path]) -> None:
+def _lint_files(engines: Engines, request: CheckRequest, run: CheckRun, files: list[Path]) -> None:
     """Lint files here, or — for a large read-only run — in worker processes. Per-file
-    analysis depends only on the file and the settings, so the split cannot change the
-    result; fixes are applied here, where files are written."""
+    analysis depends only on the file and its settings, so the split cannot change the
+    result; fixes are applied here, where files are written (flows first, so that what
+    they said before a module they import was fixed is known)."""
     workers = _worker_count(request, len(files))
     if workers <= 1:
+        if request.fix:
+            files = sorted(files, key=lambda path: path.suffix.lower() == ".py")
         for path in files:
-            _lint_path(linter, request, run, path)
+            _lint_path(engines.for_path(path), request, run, path)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    settings = {}
+    jobs = []
+    for path in files:
+        found = engines.resolver.settings_for(path)
+        settings[found.identity] = found
+        jobs.append((found.identity, path))
     # More chunks than workers, interleaved, so one slow folder does not idle the rest.
-    chunks = [files[start :: workers * 4] for start in range(workers * 4)]
+    chunks = [jobs[start :: workers * 4] for start in range(workers * 4)]
     methods = multiprocessing.get_all_start_methods()
     # Not fork: this runs in a thread, and forking a threaded process is unsafe.
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for partial in pool.map(_lint_chunk, [(linter.settings, request, chunk) for chunk in chunks if chunk]):
+        for partial in pool.map(_lint_chunk, [(settings, request, chunk) for chunk in chunks if chunk]):
             run.report.results.extend(partial.report.results)
             run.internal_errors.extend(partial.internal_errors)
             run.warnings.extend(partial.warnings)
@@ -174,15 +411,17 @@ def _worker_count(request: CheckRequest, files: int) -> int:
     return max(1, min(MAX_WORKERS, available if available is not None else 1, files // (PARALLEL_MIN_FILES // 2)))
 
 
-def _lint_chunk(job: tuple[Settings, CheckRequest, list[Path]]) -> CheckRun:
+def _lint_chunk(job: tuple[dict[tuple, Settings], CheckRequest, list[tuple[tuple, Path]]]) -> CheckRun:
     """A worker process's share of the files (a module-level function: it is pickled)."""
     settings, request, files = job
 
     def work() -> CheckRun:
-        linter = build_linter(settings)
+        linters: dict[tuple, Linter] = {}
         run = CheckRun(report=RunReport(results=[]))
-        for path in files:
-            _lint_path(linter, request, run, path)
+        for identity, path in files:
+            if identity not in linters:
+                linters[identity] = build_linter(settings[identity])
+            _lint_path(linters[identity], request, run, path)
         return run
 
     return in_large_stack(work)
@@ -198,15 +437,11 @@ def _lint_path(linter: Linter, request: CheckRequest, run: CheckRun, path: Path)
     _lint_one(linter, request, run, shown, path, data)
 
 
-def _excluded(path: Path, settings: Settings) -> bool:
-    from contractlint.discovery import is_excluded
-
-    return is_excluded(path.absolute(), settings.root, (*settings.exclude, *settings.extend_exclude))
-
-
 def _lint_one(linter: Linter, request: CheckRequest, run: CheckRun, shown: str, path: Path | None, data: bytes) -> None:
     try:
         result = linter.lint_bytes(shown, data)
+        if request.fix:
+            run.before_fix[shown] = result
         if (request.fix or request.diff) and result.source is not None:
             result = _fix(linter, request, run, result, path)
     except Exception as error:  # noqa: CL302 - a bug of ours: reported, exit status 2

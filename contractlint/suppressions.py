@@ -132,7 +132,7 @@ def per_file_ignored_selectors(path: str, settings: Settings) -> tuple[str, ...]
 
 
 def _relative_to_root(path: Path, root: Path) -> str:
-    absolute = path.absolute()
+    absolute = Path(os.path.abspath(path))  # normalised: a display path may start with ../
     for candidate, base in ((absolute, root), (Path(os.path.realpath(absolute)), Path(os.path.realpath(root)))):
         try:
             return candidate.relative_to(base).as_posix()

@@ -70,10 +70,11 @@ def test_json_output_is_exact(cli, tmp_path: Path) -> None:
                 "end_column": 10,
                 "flow": "company.team.report",
                 "task": "résumé_task",
+                "url": None,  # no documentation link unless docs-url says where it is
                 "fix": None,
             }
         ],
-        "summary": {"files": 1, "diagnostics": 1, "fixable": 0},
+        "summary": {"files": 1, "diagnostics": 1, "fixable": 0, "unsafe_fixable": 0},
     }
 
 

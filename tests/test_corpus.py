@@ -64,3 +64,9 @@ def test_linting_the_whole_corpus_raises_nothing(cli, corpus: Path, tmp_path: Pa
     report = json.loads(result.stdout)
     assert report["summary"]["files"] == 399
     assert not [d for d in report["diagnostics"] if d["code"] in ("CL000", "CL001", "CL003")]
+    # The report matches the JSON Schema this repository publishes for it.
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((Path(__file__).resolve().parents[1] / "contractlint/schemas/check-output.schema.json")
+                        .read_text("utf-8"))
+    assert not list(Draft202012Validator(schema).iter_errors(report))

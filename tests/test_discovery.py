@@ -709,3 +709,44 @@ def test_ten_thousand_files_discovered_quickly(repo: Path) -> None:
     elapsed = time.perf_counter() - started
     assert len(result.files) == 10_000
     assert elapsed < 1.0, f"discovery took {elapsed:.2f}s"
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "*a*a*a*a*a*a*a*a*a*a*b",  # exponential for a backtracking regex: over 20 s before
+        "**/**/**/**/**/**/**/**/a/**/a/**/a/**/b",
+        "[a-z]*[a-z]*[a-z]*[a-z]*[a-z]*[a-z]*[a-z]*[a-z]*9",
+    ],
+)
+def test_hostile_globs_match_in_linear_time(repo: Path, pattern: str) -> None:
+    name = "a" * 40
+    make_tree(repo, {".gitignore": pattern + "\n", f"{name}.py": "", f"{'/'.join('a' * 30)}/{name}.py": ""})
+    started = time.perf_counter()
+    result = discover_here(repo)
+    excluded = discover_here(repo, exclude=[pattern], respect_gitignore=False)
+    assert glob_match(pattern, "a/" * 200 + name) is False
+    elapsed = time.perf_counter() - started
+    assert found(result) == [f"{'/'.join('a' * 30)}/{name}.py", f"{name}.py"]
+    assert len(found(excluded)) == 2
+    assert elapsed < 1.0, f"matching took {elapsed:.2f}s"
+
+
+def test_glob_set_answers_the_last_matching_pattern() -> None:
+    from contractlint.globset import GlobSet
+
+    patterns = [discovery._glob_tokens(p) for p in ("*.py", "test_*", "**/x/*.py", "a?c")]
+    globs = GlobSet(patterns)
+    assert [globs.last_match(text) for text in ("m.py", "test_m.py", "q/x/m.py", "abc", "a/c", "x/m.yml")] == [
+        0, 1, 2, 3, -1, -1,
+    ]
+    from contractlint import globset
+
+    # A DFA that outgrows its cap is rebuilt and still answers the same.
+    original = globset.MAX_STATES
+    try:
+        globset.MAX_STATES = 3
+        small = GlobSet(patterns)
+        assert [small.last_match(text) for text in ("m.py", "test_m.py", "q/x/m.py", "abc")] == [0, 1, 2, 3]
+    finally:
+        globset.MAX_STATES = original

@@ -429,3 +429,66 @@ def test_frame_renders_any_span_of_any_text(lines: list[str], data) -> None:
     assert "\r" not in rendered and "\x07" not in rendered
     # Every row but the header is a frame row: a gutter, a fold, or the help line.
     assert all(re.match(r"^(\s*\d* \||\.\.\.|\s+= help)", row) for row in rows[1:-1]), rows
+
+
+# -- the JSON output's published schema; GitHub annotation paths (issue 12) ---------------------
+
+OUTPUT_SCHEMA = Path(__file__).resolve().parents[1] / "contractlint" / "schemas" / "check-output.schema.json"
+
+
+@pytest.fixture(scope="module")
+def output_validator():
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(OUTPUT_SCHEMA.read_text("utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def assert_matches_schema(validator, document: dict) -> None:
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]]
+
+
+def test_json_output_matches_its_published_schema(cli, project: Path, output_validator) -> None:
+    fixtures = Path(__file__).resolve().parents[1] / "flows_fixtures"
+    for args, cwd in (
+        (("check", *SELECT, "--output-format", "json"), project),
+        (("check", "--extend-select", "CL900", "--output-format", "json", "--unsafe-fixes"), project),
+        (("check", ".", "--extend-select", "CL900", "--output-format", "json"), fixtures),
+        (("check", ".", "--output-format", "json", "--config", "docs-url = 'https://example.org/docs'"), fixtures),
+    ):
+        result = cli(*args, cwd=cwd)
+        assert result.code in (0, 1), result.stderr
+        document = json.loads(result.stdout)
+        assert_matches_schema(output_validator, document)
+    assert document["diagnostics"] and all(d["url"].startswith("https://example.org/docs/rules/CL")
+                                           for d in document["diagnostics"])
+    # A document that breaks the contract is rejected: the schema is not a formality.
+    broken = {**document, "summary": {**document["summary"], "fixable": -1}}
+    assert list(output_validator.iter_errors(broken))
+
+
+def test_json_counts_unsafe_fixes_and_fixes_applied(cli, project: Path) -> None:
+    write(project, "pipelines/env.py", "import os\nA = os.getenv('A')\nB = os.environ.get('B', 'x')\n")
+    summary = json.loads(cli("check", "--output-format", "json", *SELECT[:1], "CL2,CL900", cwd=project).stdout)["summary"]
+    assert (summary["fixable"], summary["unsafe_fixable"]) == (1, 2)
+    unsafe = json.loads(cli("check", "--output-format", "json", "--select", "CL2,CL900", "--unsafe-fixes",
+                            cwd=project).stdout)["summary"]
+    assert (unsafe["fixable"], unsafe["unsafe_fixable"]) == (3, 0)
+    fixed = json.loads(cli("check", "--output-format", "json", "--select", "CL2,CL900", "--fix", "--unsafe-fixes",
+                           cwd=project).stdout)["summary"]
+    assert (fixed["fixed"], fixed["diagnostics"]) == (3, 0)
+
+
+def test_github_annotations_are_relative_to_the_workspace(cli, project: Path) -> None:
+    workspace = project.parent
+    result = cli("check", *SELECT, "--output-format", "github", cwd=project / "flows",
+                 env={"GITHUB_WORKSPACE": str(workspace)})
+    prefix = project.name
+    assert [line.split(",")[0] for line in result.lines] == [
+        f"::error file={prefix}/flows/etl.yaml", f"::error file={prefix}/flows/report.yaml",
+    ]
+    # Without GITHUB_WORKSPACE the paths are the text output's: relative to the working directory.
+    local = cli("check", *SELECT, "--output-format", "github", cwd=project / "flows")
+    assert [line.split(",")[0] for line in local.lines] == ["::error file=etl.yaml", "::error file=report.yaml"]

@@ -116,8 +116,8 @@ def test_run_structure(validator, monkeypatch, tmp_path: Path) -> None:
     assert len(log["runs"]) == 1
     run = log["runs"][0]
     driver = run["tool"]["driver"]
-    assert (driver["name"], driver["version"], driver["informationUri"]) == (
-        "contractlint", __version__, sarif_format.INFORMATION_URI)
+    # No links by default: the documentation's address is a setting (docs-url).
+    assert (driver["name"], driver["version"], "informationUri" in driver) == ("contractlint", __version__, False)
     assert [rule["id"] for rule in driver["rules"]] == [rule.code for rule in all_rules()]
     for descriptor, rule in zip(driver["rules"], all_rules()):
         assert descriptor["name"] == rule.name
@@ -131,7 +131,10 @@ def test_run_structure(validator, monkeypatch, tmp_path: Path) -> None:
             "enabled": rule.default_enabled,
             **({"parameters": {k: v["default"] for k, v in rule.options.items()}} if rule.options else {}),
         }
-        assert descriptor["helpUri"] == f"{sarif_format.INFORMATION_URI}/blob/main/rules/{rule.code}.md"
+        assert "helpUri" not in descriptor
+        assert len(descriptor["fullDescription"]["text"]) <= 1024
+        assert descriptor["properties"]["precision"] in ("very-high", "high", "medium", "low")
+        assert descriptor["properties"]["problem.severity"] in ("error", "warning", "recommendation")
     assert run["columnKind"] == "unicodeCodePoints"
     assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": tmp_path.as_uri() + "/"}}
 
@@ -242,3 +245,115 @@ def test_results_are_capped_for_github(validator, monkeypatch, tmp_path: Path) -
     notification = run["invocations"][0]["toolExecutionNotifications"][0]
     assert notification["message"]["text"] == (
         "2 of 5 results were left out: GitHub code scanning accepts at most 3 results per run")
+
+
+# -- GitHub's limits and hints, and URIs relative to the repository (issue 12) -------------------
+
+
+def test_rules_fit_github_limits_and_hints(validator, monkeypatch, tmp_path: Path) -> None:
+    from contractlint.docs import explanation, markdown_to_text, sections
+
+    write(tmp_path, "flows/etl.yaml", FLOW)
+    _, output = check(monkeypatch, tmp_path, "--format", "sarif")
+    log = json.loads(output)
+    assert_valid(validator, log)
+    descriptors = log["runs"][0]["tool"]["driver"]["rules"]
+    long_ones = []
+    for descriptor, rule in zip(descriptors, all_rules()):
+        what = sections(explanation(rule))["What it does"]
+        assert len(descriptor["fullDescription"]["text"]) <= 1024
+        assert len(descriptor["fullDescription"]["markdown"]) <= 1024
+        if len(markdown_to_text(what)) > 1024:
+            long_ones.append(rule.code)
+            assert descriptor["fullDescription"]["text"].endswith(("…", ".")), descriptor["fullDescription"]["text"]
+        # help.markdown holds the whole explanation, however long.
+        assert what.strip() in descriptor["help"]["markdown"]
+        properties = descriptor["properties"]
+        assert properties["precision"] in ("very-high", "high", "medium", "low")
+        assert properties["problem.severity"] in ("error", "warning", "recommendation")
+        if "security" in properties["tags"]:
+            assert 0.0 < float(properties["security-severity"]) <= 10.0
+        else:
+            assert "security-severity" not in properties
+        assert "helpUri" not in descriptor
+        assert len(properties["tags"]) <= 20
+    assert len(long_ones) >= 6  # the explanations that did not fit before
+    assert [d["id"] for d in descriptors if "security" in d["properties"]["tags"]] == ["CL403"]
+
+
+def test_documentation_links_only_where_the_documentation_is(validator, monkeypatch, tmp_path: Path) -> None:
+    write(tmp_path, "flows/etl.yaml", FLOW)
+    base = "https://github.com/acme/contractlint/blob/v0.1.0"
+    _, output = check(monkeypatch, tmp_path, "--format", "sarif", "--config", f"docs-url = '{base}'")
+    log = json.loads(output)
+    assert_valid(validator, log)
+    driver = log["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == base
+    assert [d["helpUri"] for d in driver["rules"]] == [f"{base}/rules/{rule.code}.md" for rule in all_rules()]
+    _, as_json = check(monkeypatch, tmp_path, "--format", "json", "--config", f"docs-url = '{base}/'")
+    assert {d["url"] for d in json.loads(as_json)["diagnostics"]} == {f"{base}/rules/CL102.md"}
+
+
+def test_uris_are_relative_to_the_git_top_level_from_a_subfolder(validator, monkeypatch, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    write(repo, "pipelines/ingest/flows/etl.yaml", FLOW)
+    write(repo, "pipelines/ingest/pyproject.toml", "[tool.contractlint]\nselect = ['CL102']\n")
+    runs = {
+        "project folder": (repo / "pipelines" / "ingest", ["flows"]),
+        "flows folder": (repo / "pipelines" / "ingest" / "flows", ["."]),
+        "repository root": (repo, ["pipelines"]),
+        "outside": (tmp_path, ["repo"]),
+    }
+    for name, (cwd, paths) in runs.items():
+        code, output = check(monkeypatch, cwd, *paths, "--format", "sarif")
+        assert code == 1, name
+        log = json.loads(output)
+        assert_valid(validator, log)
+        run = log["runs"][0]
+        assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": repo.as_uri() + "/"}}, name
+        assert [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in run["results"]] == [
+            {"uri": "pipelines/ingest/flows/etl.yaml", "uriBaseId": "%SRCROOT%"}] * 2, name
+
+
+def test_outside_git_the_source_root_is_the_configuration_folder(validator, monkeypatch, tmp_path: Path) -> None:
+    write(tmp_path, "project/.contractlint.toml", "select = ['CL102']\n")
+    write(tmp_path, "project/flows/etl.yaml", FLOW)
+    code, output = check(monkeypatch, tmp_path / "project" / "flows", ".", "--format", "sarif")
+    run = json.loads(output)["runs"][0]
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == (tmp_path / "project").as_uri() + "/"
+    assert run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "flows/etl.yaml"
+
+
+# Values computed by GitHub's algorithm (codeql-action's fingerprints.ts, run under Node).
+GOLDEN_LINE_HASHES = {
+    "\ufeffid: etl\r\nnamespace: company.team\r\ntasks:\r\n  - id: résumé\r\n"
+    "    type: io.kestra.plugin.scripts.python.Script\r\n    script: |\r\n"
+    "      for x in \"日本😀\":\r\n          print(x)\r\n": [
+        "1bd523bbc7dba2a2:1", "643c28279721af95:1", "44645e5f370ef5b9:1", "3b158e9cd662b0b3:1",
+        "250532001bc896f0:1", "9faf4d1457d222c0:1", "5d707fd881dfa763:1", "f1b89f20de0d133:1",
+        "c129715d7a2bc9a3:1",
+    ],
+    "same\nsame\n\tsame\n": ["55dfc028cbd34ba7:1", "54dd522503d971eb:1", "930af01a65e2307f:1", "c129715d7a2bc9a3:1"],
+}
+
+
+def test_primary_location_line_hash_is_githubs() -> None:
+    for text, expected in GOLDEN_LINE_HASHES.items():
+        assert sarif_format.line_hashes(text) == expected
+    repeated = sarif_format.line_hashes("x\n" * 150)
+    assert repeated[:3] == ["c0fe7b2700d6c254:1", "c0fe7b2700d6c254:2", "c0fe7b2700d6c254:3"]
+    assert repeated[-3:] == ["8c072f39cc89b447:1", "828973aa50c68d6d:1", "c129715d7a2bc9a3:1"]
+
+
+def test_results_carry_githubs_line_hash_and_ours(monkeypatch, tmp_path: Path) -> None:
+    text = next(iter(GOLDEN_LINE_HASHES))
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "etl.yaml").write_bytes(text.encode("utf-8"))
+    _, output = check(monkeypatch, tmp_path, "--format", "sarif", "--select", "CL002,CL102")
+    results = json.loads(output)["runs"][0]["results"]
+    by_line = {r["locations"][0]["physicalLocation"]["region"]["startLine"]: r["partialFingerprints"] for r in results}
+    assert sorted(by_line) == [4, 7]
+    assert by_line[4]["primaryLocationLineHash"] == "3b158e9cd662b0b3:1"
+    assert by_line[7]["primaryLocationLineHash"] == "5d707fd881dfa763:1"
+    assert all(len(prints[sarif_format.FINGERPRINT_KEY]) == 32 for prints in by_line.values())

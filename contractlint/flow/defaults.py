@@ -163,20 +163,23 @@ def provided_env(task: Task, flow: Flow, project: Project) -> set[str]:
 # -- global defaults from server configuration files ------------------------------------
 
 
-def load_global_defaults(paths: Sequence[Path]) -> tuple[PluginDefault, ...]:
+def load_global_defaults(paths: Sequence[Path], root: Path | None = None) -> tuple[PluginDefault, ...]:
     """The defaults of every Kestra server configuration file named in ``plugin-defaults``.
 
     Such a file is a Kestra ``application.yml`` (other settings around the defaults are
     ignored) or a docker-compose file whose ``KESTRA_CONFIGURATION`` holds that YAML.
+    Messages name it relative to ``root`` (the project's), so they read the same from
+    any working directory.
     """
     from contractlint.config import ConfigError
-    from contractlint.project import display_path
+    from contractlint.project import Project, display_path
     from contractlint.source import UndecodableFile
 
     found: list[PluginDefault] = []
     for path in paths:
+        shown = display_path(path) if root is None else Project(root=root).relative(path)
         try:
-            source = SourceFile.from_bytes(display_path(path), path.read_bytes())
+            source = SourceFile.from_bytes(shown, path.read_bytes())
         except OSError as error:
             raise ConfigError(f"cannot read plugin-defaults file {path}: {error.strerror}") from error
         except UndecodableFile as error:

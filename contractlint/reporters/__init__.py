@@ -52,10 +52,28 @@ class ReportOptions:
     statistics: bool = False
     unsafe_fixes: bool = False
     quiet: bool = False  # diagnostics only: no summary line
-    # The folder diagnostic paths are relative to (SARIF's %SRCROOT%); None: the
-    # working directory, which is what display paths are relative to.
+    # SARIF's %SRCROOT%: the repository root results are relative to; None: ``cwd``.
     srcroot: Path | None = None
+    # The folder display paths are relative to; None: the process's working directory.
+    cwd: Path | None = None
+    # What GitHub annotation paths are relative to (GITHUB_WORKSPACE); None: display paths.
+    annotation_root: Path | None = None
+    # Where the documentation is published (the `docs-url` key); None: no links.
+    docs_url: str | None = None
+    show_fixes: bool = False
+    fixed: dict[str, dict[str, int]] = field(default_factory=dict)  # with --fix: path → code → count
     extra: dict = field(default_factory=dict)
+
+    def absolute(self, path: str) -> Path:
+        """A display path as an absolute, normalised path."""
+        import os
+
+        base = self.cwd if self.cwd is not None else Path.cwd()
+        return Path(os.path.normpath(base / path))
+
+    def rule_url(self, code: str) -> str | None:
+        """The rule's documentation page, when ``docs_url`` says where pages are."""
+        return None if self.docs_url is None else f"{self.docs_url.rstrip('/')}/rules/{code}.md"
 
 
 def render(format_name: str, run: RunReport, options: ReportOptions) -> str:

@@ -1,16 +1,32 @@
 """``--format sarif``: a SARIF 2.1.0 log for GitHub code scanning and other consumers.
 
 One run. ``tool.driver`` lists every registered rule (not only those that fired), with
-short and full descriptions, help in text and Markdown, its default configuration and
-tags; results point into it with ``ruleId``/``ruleIndex``. Locations are relative to
-``%SRCROOT%`` (the folder display paths are relative to: the working directory), with
-1-based regions whose columns count Unicode code points (``columnKind``), end column
-exclusive as SARIF wants. Fixes become SARIF ``fixes``.
+short and full descriptions, help in text and Markdown, its default configuration,
+tags and the properties GitHub reads (``precision``, ``problem.severity``, and
+``security-severity`` for security rules); results point into it with
+``ruleId``/``ruleIndex``. Fixes become SARIF ``fixes``.
+
+Locations are relative to ``%SRCROOT%``, which is the repository root (the CLI passes
+the git top level of the linted files): code scanning resolves a relative URI against
+the root of the repository it analyses, so alerts land on the right file whatever
+folder the run started in. Regions are 1-based, columns count Unicode code points
+(``columnKind``), end column exclusive.
+
+What GitHub documents as limits is kept: ``fullDescription`` at most 1,024 characters
+(the whole explanation is in ``help``), at most 25,000 results per run. Links
+(``informationUri``, ``helpUri``) are given only when the ``docs-url`` setting says
+where the documentation is published: a link to a page that does not exist is worse
+than none.
 
 ``partialFingerprints`` identify a finding across commits without its line number:
-a hash of the path, the code, the diagnostic's ``fingerprint_text`` and the number of
-identical findings before it in the file, so inserting unrelated lines above a finding
-does not make it a new alert.
+
+* ``primaryLocationLineHash``: what GitHub computes itself when a SARIF file has none
+  (a rolling hash of the 100 non-blank characters from the start of the line, with a
+  count for repeated values), so alerts match those of an upload that let GitHub
+  compute it;
+* ``contractlint/v1``: a hash of the path, the code, the diagnostic's
+  ``fingerprint_text`` and the number of identical findings before it in the file, so
+  inserting unrelated lines above a finding does not make it a new alert.
 """
 
 from __future__ import annotations
@@ -26,20 +42,42 @@ from contractlint import __version__
 from contractlint.diagnostics import Diagnostic, Span
 from contractlint.reporters import ReportOptions, RunReport
 
-# The project's home page; there is no public repository yet. Used for the tool's
-# `informationUri` and, with `/blob/main/rules/<CODE>.md`, for each rule's `helpUri`.
-INFORMATION_URI = "https://github.com/contractlint/contractlint"
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "contractlint/v1"
+LINE_HASH_KEY = "primaryLocationLineHash"
 MAX_RESULTS = 25_000  # GitHub code scanning's limit per run
 MAX_MESSAGE = 4_000  # characters; longer messages are cut (ours are one line)
+MAX_FULL_DESCRIPTION = 1_024  # GitHub's limit for fullDescription.text
 LEVELS = {"error": "error", "warning": "warning", "info": "note", "note": "note"}
 
-
-def help_uri(code: str) -> str:
-    return f"{INFORMATION_URI}/blob/main/rules/{code}.md"
+# How often a rule's finding is a real problem (GitHub sorts alerts by it): exact
+# syntax- and pattern-level checks are very high; checks that reason about what code
+# does at run time, or match names, are lower.
+PRECISION = {
+    "CL000": "very-high", "CL001": "very-high", "CL002": "very-high", "CL003": "very-high",
+    "CL101": "very-high", "CL102": "very-high", "CL103": "very-high",
+    "CL201": "very-high", "CL202": "very-high", "CL203": "high",
+    "CL301": "medium", "CL302": "high",
+    "CL401": "high", "CL402": "medium", "CL403": "high",
+    "CL501": "medium", "CL900": "very-high",
+}
+DEFAULT_PRECISION = "high"
+# GitHub's severity of a non-security problem: error (breaks at run time or cannot be
+# checked), warning (a likely defect), recommendation (structure and hygiene).
+PROBLEM_SEVERITY = {
+    "CL000": "error", "CL001": "error", "CL002": "error", "CL003": "error",
+    "CL101": "recommendation", "CL102": "recommendation", "CL103": "warning",
+    "CL201": "warning", "CL202": "warning", "CL203": "error",
+    "CL301": "warning", "CL302": "warning",
+    "CL401": "recommendation", "CL402": "warning", "CL403": "error",
+    "CL501": "warning", "CL900": "recommendation",
+}
+DEFAULT_PROBLEM_SEVERITY = "warning"
+# GitHub's security severity (CVSS-like, 0.0-10.0; 7.0-8.9 is "high") of the rules
+# tagged `security`: a literal secret in a flow is a leaked credential.
+SECURITY_SEVERITY = {"CL403": "8.0"}
 
 
 def _level(severity: str) -> str:
@@ -58,10 +96,43 @@ def _tags(contract: str) -> list[str]:
     return tags
 
 
-def rule_descriptors() -> list[dict]:
+def full_description(markdown: str) -> tuple[str, str]:
+    """(text, markdown) of a rule's "What it does", within GitHub's 1,024 characters:
+    whole paragraphs while they fit, else the first one cut at a sentence or word."""
+    from contractlint.docs import markdown_to_text
+
+    paragraphs = [part.strip() for part in markdown.strip().split("\n\n") if part.strip()]
+    kept: list[str] = []
+    for paragraph in paragraphs:
+        candidate = "\n\n".join([*kept, paragraph])
+        if len(candidate) > MAX_FULL_DESCRIPTION or len(markdown_to_text(candidate).strip()) > MAX_FULL_DESCRIPTION:
+            break
+        kept.append(paragraph)
+    if not kept:
+        kept = [_cut(paragraphs[0] if paragraphs else "", MAX_FULL_DESCRIPTION)]
+    shown = "\n\n".join(kept)
+    if len(kept) < len(paragraphs) and len(shown) + 2 <= MAX_FULL_DESCRIPTION:
+        shown += " …"
+    text = markdown_to_text(shown).strip()
+    return _cut(text, MAX_FULL_DESCRIPTION), _cut(shown, MAX_FULL_DESCRIPTION)
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    stop = head.rfind(". ")
+    if stop > limit // 2:
+        return head[: stop + 1]
+    space = head.rfind(" ")
+    return (head[:space] if space > 0 else head) + "…"
+
+
+def rule_descriptors(options: ReportOptions | None = None) -> list[dict]:
     from contractlint.docs import explanation, markdown_to_text, rule_help_markdown, sections
     from contractlint.rules import all_rules
 
+    options = options if options is not None else ReportOptions()
     descriptors = []
     for rule in all_rules():
         what = sections(explanation(rule)).get("What it does", rule.summary)
@@ -69,23 +140,33 @@ def rule_descriptors() -> list[dict]:
         configuration: dict = {"level": "error", "enabled": bool(rule.default_enabled)}
         if rule.options:
             configuration["parameters"] = {name: schema.get("default") for name, schema in rule.options.items()}
-        properties: dict = {"tags": _tags(str(rule.contract)), "contract": str(rule.contract)}
-        if "security" in properties["tags"]:
-            properties["security-severity"] = "8.0"
+        tags = _tags(str(rule.contract))
+        if rule.code in SECURITY_SEVERITY and "security" not in tags:
+            tags.append("security")
+        properties: dict = {
+            "tags": tags,
+            "contract": str(rule.contract),
+            "precision": PRECISION.get(rule.code, DEFAULT_PRECISION),
+            "problem.severity": PROBLEM_SEVERITY.get(rule.code, DEFAULT_PROBLEM_SEVERITY),
+        }
+        if rule.code in SECURITY_SEVERITY:
+            properties["security-severity"] = SECURITY_SEVERITY[rule.code]
         if rule.fix is not None:
             properties["fix"] = rule.fix
-        descriptors.append(
-            {
-                "id": rule.code,
-                "name": rule.name,
-                "shortDescription": {"text": rule.summary},
-                "fullDescription": {"text": markdown_to_text(what).strip(), "markdown": what},
-                "help": {"text": markdown_to_text(help_markdown).strip(), "markdown": help_markdown},
-                "helpUri": help_uri(rule.code),
-                "defaultConfiguration": configuration,
-                "properties": properties,
-            }
-        )
+        text, markdown = full_description(what)
+        descriptor = {
+            "id": rule.code,
+            "name": rule.name,
+            "shortDescription": {"text": rule.summary},
+            "fullDescription": {"text": text, "markdown": markdown},
+            "help": {"text": markdown_to_text(help_markdown).strip(), "markdown": help_markdown},
+            "defaultConfiguration": configuration,
+            "properties": properties,
+        }
+        url = options.rule_url(rule.code)
+        if url is not None:
+            descriptor["helpUri"] = url
+        descriptors.append(descriptor)
     return descriptors
 
 
@@ -109,14 +190,61 @@ def srcroot_uri(root: Path) -> str:
     return uri if uri.endswith("/") else uri + "/"
 
 
-def artifact_location(path: str, root: Path) -> dict:
-    """``path`` (a display path) as a SARIF artifact location: relative to %SRCROOT%
-    when inside it, an absolute file URI otherwise."""
+def artifact_location(path: str, root: Path, cwd: Path | None = None) -> dict:
+    """``path`` (a display path: relative to ``cwd``, default ``root``) as a SARIF
+    artifact location: relative to %SRCROOT% (``root``) when inside it, an absolute file
+    URI otherwise."""
+    base = cwd if cwd is not None else root
     if PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute():
-        return {"uri": Path(path).absolute().as_uri()}
-    if path == ".." or path.startswith("../"):
-        return {"uri": Path(os.path.normpath(root.absolute() / path)).as_uri()}
-    return {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
+        absolute = Path(path).absolute()
+    else:
+        absolute = Path(os.path.normpath(base.absolute() / path))
+    try:
+        relative = absolute.relative_to(Path(os.path.normpath(root.absolute())))
+    except ValueError:
+        return {"uri": absolute.as_uri()}
+    return {"uri": quote(relative.as_posix(), safe="/"), "uriBaseId": SRCROOT}
+
+
+# -- GitHub's primaryLocationLineHash ------------------------------------------------------
+
+_BLOCK = 100  # characters hashed from the start of each line
+_MULTIPLIER = 37
+_MASK = (1 << 64) - 1  # the hash is a 64-bit integer that wraps
+_END_OF_FILE = 65535
+
+
+def line_hashes(text: str) -> list[str]:
+    """The ``primaryLocationLineHash`` of every line of a file's text (as it is on disk,
+    BOM included), computed as GitHub's code scanning computes it: line breaks ``\\r\\n``,
+    ``\\r`` and ``\\n`` are one ``\\n``, spaces and tabs are skipped, and a line's value is
+    the polynomial hash of the next 100 UTF-16 code units from its first character (the
+    end of the file is one 65535 and then zeros), in hexadecimal, with ``:N`` counting
+    the lines before it with the same value."""
+    stream = text.replace("\r\n", "\n").replace("\r", "\n").replace(" ", "").replace("\t", "")
+    units = list(memoryview(stream.encode("utf-16-le")).cast("H"))
+    units.append(_END_OF_FILE)
+    units.extend([0] * _BLOCK)
+    # prefix[k]: the hash of units[:k]; the hash of a window is a difference of two.
+    prefix = [0] * (len(units) + 1)
+    value = 0
+    for index, unit in enumerate(units):
+        value = (value * _MULTIPLIER + unit) & _MASK
+        prefix[index + 1] = value
+    shift = pow(_MULTIPLIER, _BLOCK, 1 << 64)
+    starts = [0]
+    newline = ord("\n")
+    for index, unit in enumerate(units[: len(units) - _BLOCK - 1]):
+        if unit == newline:
+            starts.append(index + 1)
+    seen: Counter = Counter()
+    hashes = []
+    for start in starts:
+        window = (prefix[start + _BLOCK] - prefix[start] * shift) & _MASK
+        key = format(window, "x")
+        seen[key] += 1
+        hashes.append(f"{key}:{seen[key]}")
+    return hashes
 
 
 def region(span: Span) -> dict:
@@ -132,9 +260,13 @@ def _message(text: str) -> str:
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 
-def result(diagnostic: Diagnostic, rule_index: int, fingerprint: str, root: Path) -> dict:
+def result(diagnostic: Diagnostic, rule_index: int, fingerprint: str, root: Path, cwd: Path | None = None,
+           line_hash: str | None = None) -> dict:
     location: dict = {
-        "physicalLocation": {"artifactLocation": artifact_location(diagnostic.path, root), "region": region(diagnostic.span)}
+        "physicalLocation": {
+            "artifactLocation": artifact_location(diagnostic.path, root, cwd),
+            "region": region(diagnostic.span),
+        }
     }
     if diagnostic.flow is not None:
         logical = [{"name": diagnostic.flow, "fullyQualifiedName": diagnostic.flow, "kind": "module"}]
@@ -143,13 +275,16 @@ def result(diagnostic: Diagnostic, rule_index: int, fingerprint: str, root: Path
                 {"name": diagnostic.task, "fullyQualifiedName": f"{diagnostic.flow}/{diagnostic.task}", "kind": "function"}
             )
         location["logicalLocations"] = logical
+    prints = {FINGERPRINT_KEY: fingerprint}
+    if line_hash is not None:
+        prints[LINE_HASH_KEY] = line_hash
     found: dict = {
         "ruleId": diagnostic.code,
         "ruleIndex": rule_index,
         "level": _level(diagnostic.severity),
         "message": {"text": _message(diagnostic.message)},
         "locations": [location],
-        "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
+        "partialFingerprints": prints,
     }
     fix = diagnostic.fix
     if fix is not None and fix.edits:
@@ -163,7 +298,7 @@ def result(diagnostic: Diagnostic, rule_index: int, fingerprint: str, root: Path
             {
                 "description": {"text": fix.description},
                 "artifactChanges": [
-                    {"artifactLocation": artifact_location(diagnostic.path, root), "replacements": replacements}
+                    {"artifactLocation": artifact_location(diagnostic.path, root, cwd), "replacements": replacements}
                 ],
                 "properties": {"applicability": fix.applicability},
             }
@@ -171,31 +306,51 @@ def result(diagnostic: Diagnostic, rule_index: int, fingerprint: str, root: Path
     return found
 
 
+def _line_hash_lookup(run: RunReport, shown: list[Diagnostic]):
+    """The line hash of each diagnostic's start line (None for a file without text)."""
+    from contractlint.source import BOM, SourceFile
+
+    sources = run.sources()
+    cache: dict[str, list[str]] = {}
+
+    def lookup(diagnostic: Diagnostic) -> str | None:
+        source = sources.get(diagnostic.path)
+        if not isinstance(source, SourceFile):
+            return None
+        if diagnostic.path not in cache:
+            cache[diagnostic.path] = line_hashes((BOM if source.has_bom else "") + source.text)
+        hashes = cache[diagnostic.path]
+        line = diagnostic.span.line
+        return hashes[line - 1] if 1 <= line <= len(hashes) else None
+
+    return lookup
+
+
 def sarif_log(run: RunReport, options: ReportOptions) -> dict:
-    root = options.srcroot if options.srcroot is not None else Path.cwd()
-    rules = rule_descriptors()
+    root = options.srcroot if options.srcroot is not None else (options.cwd or Path.cwd())
+    cwd = options.cwd if options.cwd is not None else Path.cwd()
+    rules = rule_descriptors(options)
     index = {descriptor["id"]: position for position, descriptor in enumerate(rules)}
     diagnostics = run.diagnostics
     for diagnostic in diagnostics:  # a code no registered rule claims: describe it anyway
         if diagnostic.code not in index:
             index[diagnostic.code] = len(rules)
             rules.append({"id": diagnostic.code, "name": diagnostic.name,
-                          "shortDescription": {"text": diagnostic.name}, "helpUri": help_uri(diagnostic.code)})
+                          "shortDescription": {"text": diagnostic.name}})
     shown = diagnostics[:MAX_RESULTS]
     prints = fingerprints(shown)
+    line_hash = _line_hash_lookup(run, shown)
+    driver: dict = {"name": "contractlint", "version": __version__, "semanticVersion": __version__}
+    if options.docs_url is not None:
+        driver["informationUri"] = options.docs_url
+    driver["rules"] = rules
     sarif_run: dict = {
-        "tool": {
-            "driver": {
-                "name": "contractlint",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "informationUri": INFORMATION_URI,
-                "rules": rules,
-            }
-        },
+        "tool": {"driver": driver},
         "originalUriBaseIds": {SRCROOT: {"uri": srcroot_uri(root)}},
         "columnKind": "unicodeCodePoints",
-        "results": [result(d, index[d.code], fingerprint, root) for d, fingerprint in zip(shown, prints)],
+        "results": [
+            result(d, index[d.code], fingerprint, root, cwd, line_hash(d)) for d, fingerprint in zip(shown, prints)
+        ],
     }
     if len(diagnostics) > MAX_RESULTS:
         sarif_run["invocations"] = [

@@ -252,7 +252,9 @@ def summary_lines(run: RunReport, options: ReportOptions, style: Style) -> list[
     """``Found 5 diagnostics in 3 files (2 fixable with --fix).`` or ``All checks passed!``."""
     diagnostics = run.diagnostics
     lines: list[str] = []
-    if run.fixed:
+    if run.fixed and options.show_fixes and options.fixed:
+        lines.extend(fixed_lines(run, options))
+    elif run.fixed:
         lines.append(f"Fixed {plural(run.fixed, 'diagnostic')}.")
     if not diagnostics:
         lines.append(style("All checks passed!", "bold", "green"))
@@ -273,6 +275,20 @@ def summary_lines(run: RunReport, options: ReportOptions, style: Style) -> list[
         entries = plural(run.stale_baseline, "baseline entry", "baseline entries")
         verb = "matches" if run.stale_baseline == 1 else "match"
         lines.append(f"{entries} no longer {verb}; the baseline can be shrunk.")
+    return lines
+
+
+def fixed_lines(run: RunReport, options: ReportOptions) -> list[str]:
+    """``--fix --show-fixes``: what was fixed, per file and rule, as ruff lists it."""
+    from contractlint.rules import all_rules
+
+    names = {rule.code: rule.name for rule in all_rules()}
+    lines = [f"Fixed {plural(run.fixed, 'diagnostic')}:"]
+    for path in sorted(options.fixed):
+        lines.append(f"- {path}:")
+        for code, count in sorted(options.fixed[path].items()):
+            name = f" ({names[code]})" if code in names else ""
+            lines.append(f"    {count} × {code}{name}")
     return lines
 
 
@@ -304,7 +320,10 @@ def render(run: RunReport, options: ReportOptions) -> str:
                 out.extend(help_rows(diagnostic, " ", style))
             out.append("")
     else:
-        out.extend(diagnostic_line(diagnostic, style) for diagnostic in diagnostics)
+        for diagnostic in diagnostics:
+            out.append(diagnostic_line(diagnostic, style))
+            if options.show_fixes:
+                out.extend(help_rows(diagnostic, " ", style))
     if not options.quiet:
         out.extend(summary_lines(run, options, style))
     return "".join(line + "\n" for line in out)
