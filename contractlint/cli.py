@@ -61,6 +61,9 @@ def main() -> None:
               help="Rule codes or prefixes to disable (the longest matching prefix wins).")
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path), envvar="CONTRACTLINT_CONFIG",
               help="Config file (pyproject.toml or .contractlint.toml) instead of the nearest one.")
+@click.option("--kestra-version", envvar="CONTRACTLINT_KESTRA_VERSION", metavar="MAJOR.MINOR",
+              help="The Kestra version the flows target, e.g. 1.3 or 2.0 (default: the configured "
+              "kestra-version, else the version of a pinned Kestra image next to the configuration, else 1.x).")
 @click.option("--fix", is_flag=True, default=None, envvar="CONTRACTLINT_FIX", help="Apply safe fixes.")
 @click.option("--unsafe-fixes", is_flag=True, default=None, envvar="CONTRACTLINT_UNSAFE_FIXES",
               help="Also apply (with --fix) or show unsafe fixes.")
@@ -79,7 +82,7 @@ def main() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print diagnostics only: no summary line.")
 @click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set).")
 def check(paths: tuple[str, ...], output_format: str | None, output_file: Path | None, select, extend_select,
-          ignore, config: Path | None, fix: bool | None, unsafe_fixes: bool | None, diff: bool,
+          ignore, config: Path | None, kestra_version: str | None, fix: bool | None, unsafe_fixes: bool | None, diff: bool,
           stdin_filename: str | None, force_exclude: bool | None, baseline: Path | None,
           write_baseline: Path | None, exit_zero: bool, statistics: bool, show_source: bool | None,
           quiet: bool, no_color: bool) -> None:
@@ -106,6 +109,9 @@ def check(paths: tuple[str, ...], output_format: str | None, output_file: Path |
                 show_source=show_source,
                 force_exclude=force_exclude,
                 unsafe_fixes=unsafe_fixes,
+                kestra_version=kestra_version,
+                kestra_version_source=_source(click.get_current_context(), "kestra_version", "--kestra-version",
+                                              "CONTRACTLINT_KESTRA_VERSION"),
             ),
             Path.cwd(),
         )
@@ -166,6 +172,11 @@ def check(paths: tuple[str, ...], output_format: str | None, output_file: Path |
     if exit_zero:
         sys.exit(EXIT_CLEAN)
     sys.exit(EXIT_DIAGNOSTICS if run.report.diagnostics else EXIT_CLEAN)
+
+
+def _source(context: click.Context, name: str, flag: str, variable: str) -> str:
+    """Where an option's value came from, for messages and --show-settings."""
+    return variable if context.get_parameter_source(name) == click.core.ParameterSource.ENVIRONMENT else flag
 
 
 def _no_color_env() -> bool:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from contractlint.discovery import DEFAULT_EXCLUDES
+from contractlint.target import DEFAULT_TARGET, KestraTarget
 
 FORMATS = ("text", "json", "sarif", "github")
 DEFAULT_RUNTIME_ENV = ("EXECUTION_ID",)
@@ -44,6 +45,10 @@ class Settings:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     src: tuple[Path, ...] = ()
     plugin_defaults: tuple[Path, ...] = ()
+    # The Kestra the flows are linted for, with where each value came from, and the
+    # EE Policy files (path, namespace they are scoped to or None) applied on 2.x EE.
+    target: KestraTarget = DEFAULT_TARGET
+    policies: tuple[tuple[Path, str | None], ...] = ()
     runtime_env: frozenset[str] = frozenset(DEFAULT_RUNTIME_ENV)
     respect_gitignore: bool = True
     force_exclude: bool = False
@@ -99,6 +104,7 @@ def load_config_table(path: Path) -> dict[str, Any]:
 
 def config_schema() -> dict[str, Any]:
     from contractlint.rules import all_rules
+    from contractlint.target import EDITIONS, VERSION_EXPECTED, VERSION_PATTERN
 
     string_list = {"type": "array", "items": {"type": "string"}}
     rule_properties = {
@@ -122,6 +128,23 @@ def config_schema() -> dict[str, Any]:
             "per-file-ignores": {"type": "object", "additionalProperties": string_list},
             "src": string_list,
             "plugin-defaults": string_list,
+            "kestra-version": {"type": "string", "pattern": VERSION_PATTERN, "x-expected": VERSION_EXPECTED},
+            "edition": {"enum": list(EDITIONS)},
+            "policies": {
+                "type": "array",
+                "items": {
+                    "anyOf": [
+                        {"type": "string"},
+                        {
+                            "type": "object",
+                            "properties": {"path": {"type": "string"}, "namespace": {"type": "string"}},
+                            "required": ["path"],
+                            "additionalProperties": False,
+                        },
+                    ],
+                    "x-expected": 'a path, or a table { path = "…", namespace = "…" }',
+                },
+            },
             "runtime-env": string_list,
             "respect-gitignore": {"type": "boolean"},
             "force-exclude": {"type": "boolean"},
@@ -154,6 +177,8 @@ def validate_table(table: dict[str, Any], where: str) -> None:
 
 
 def _expected(schema: dict[str, Any]) -> str:
+    if "x-expected" in schema:
+        return schema["x-expected"]
     if "enum" in schema:
         return "one of " + ", ".join(repr(v) for v in schema["enum"])
     kind = schema.get("type")
@@ -236,6 +261,8 @@ class CommandLine:
     show_source: bool | None = None
     force_exclude: bool | None = None
     unsafe_fixes: bool | None = None
+    kestra_version: str | None = None
+    kestra_version_source: str = "--kestra-version"  # or CONTRACTLINT_KESTRA_VERSION
 
 
 def resolve_settings(command_line: CommandLine, cwd: Path) -> Settings:
@@ -252,6 +279,7 @@ def settings_from_table(
 ) -> Settings:
     """Settings from a validated config table and the command line."""
     from contractlint.rules import all_rules
+    from contractlint.target import explicitly_selected, restrict_to_target
 
     codes = [rule.code for rule in all_rules()]
     layers = [
@@ -266,7 +294,9 @@ def settings_from_table(
             ignore=command_line.ignore,
         ),
     ]
-    enabled = resolve_selection(layers)
+    target = settings_target(table, root, config_path, command_line)
+    selectors = [s for layer in layers for s in (*(layer.select or ()), *layer.extend_select)]
+    enabled = restrict_to_target(resolve_selection(layers), target, explicitly_selected(selectors))
     file_options = table.get("rules", {})
     rule_options = {
         rule.code: {
@@ -295,6 +325,11 @@ def settings_from_table(
         per_file_ignores=tuple(per_file_ignores),
         src=tuple(root / entry for entry in table.get("src", ["."])),
         plugin_defaults=tuple(root / entry for entry in table.get("plugin-defaults", ())),
+        target=target,
+        policies=tuple(
+            (root / entry, None) if isinstance(entry, str) else (root / entry["path"], entry.get("namespace"))
+            for entry in table.get("policies", ())
+        ),
         runtime_env=frozenset(table.get("runtime-env", DEFAULT_RUNTIME_ENV)),
         respect_gitignore=table.get("respect-gitignore", True),
         force_exclude=_first(command_line.force_exclude, table.get("force-exclude"), False),
@@ -303,6 +338,25 @@ def settings_from_table(
         unsafe_fixes=_first(command_line.unsafe_fixes, table.get("unsafe-fixes"), False),
         raw=table,
     )
+
+
+def settings_target(
+    table: dict[str, Any], root: Path, config_path: Path | None, command_line: CommandLine
+) -> KestraTarget:
+    """The Kestra target of one configuration (``contractlint.target`` resolves it)."""
+    from contractlint.project import display_path
+    from contractlint.target import TargetError, resolve_target
+
+    if config_path is None:
+        where = "the configuration"
+    elif config_path.name == "pyproject.toml":
+        where = f"{display_path(config_path)} [tool.contractlint]"
+    else:
+        where = display_path(config_path)
+    try:
+        return resolve_target(table, root, where, command_line.kestra_version, command_line.kestra_version_source)
+    except TargetError as error:
+        raise ConfigError(str(error)) from error
 
 
 def _check_glob(pattern: str, key: str) -> None:
