@@ -47,12 +47,18 @@ class CheckRun:
 
 def build_linter(settings: Settings) -> Linter:
     from contractlint.flow.defaults import load_global_defaults
+    from contractlint.flow.policies import load_policies
 
+    # Kestra 2.0 drops plugin defaults; its Enterprise Edition has Policies instead.
+    # Only what the target applies is read (both may be configured while migrating).
+    target = settings.target
     project = Project(
         root=settings.root,
         src=settings.src,
         runtime_env=settings.runtime_env,
-        global_defaults=load_global_defaults(settings.plugin_defaults),
+        global_defaults=load_global_defaults(settings.plugin_defaults) if not target.is_v2 else (),
+        target=target,
+        policies=load_policies(settings.policies, settings.root) if target.is_v2 and target.is_ee else (),
     )
     return Linter(settings, project)
 
