@@ -95,6 +95,7 @@ message: "{{ read('config/settings.json', version=2) }}"
 message: "{{ read('config/settings.json', revision=2) }}"
 ```
 """
+    # The migration tutorial's "patterns to grep for" and kestra#16699 (`version` → `revision`).
     VALID = [
         Valid(
             flow_text("""
@@ -318,6 +319,7 @@ together, with no error to tell.
       message: "Processing {{ item.value }}"
 ```
 """
+    # The guide's "ForEach Replaced by Loop", "Concurrent execution"; ForEach.java (concurrencyLimit = 1).
     VALID = [
         Valid(
             flow_text("""
@@ -459,6 +461,7 @@ message: "{{ read(outputs.to_ion.uri) }}"
 message: "{{ fromIon(read(outputs.to_ion.uri), allRows=true) }}"
 ```
 """
+    # The guide's "ION Binary Format" page and the migration tool's ion-read case.
     VALID = [
         Valid(
             flow_text("""

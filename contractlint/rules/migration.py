@@ -878,6 +878,8 @@ triggers:
       date: "{{ trigger.date | date('yyyy-MM-dd') }}"
 ```
 """
+    # The migration guide index and the official migration tool ("Triggers must supply every input
+    # lacking a `defaults`", "Missing inputs for Schedule Trigger"); Webhooks since kestra#18601.
     VALID = [
         Valid(
             flow_text("""
@@ -1048,6 +1050,8 @@ tasks:
       - echo hello
 ```
 """
+    # The official migration tool's script-runner case (kestra-ee#11384) and its removed-property list
+    # (Subflow outputs, Schedule backfills, trigger minLogLevel, workerGroup → workerSelector).
     VALID = [
         Valid(
             flow_text("""
@@ -1273,7 +1277,8 @@ tasks:
         subject = owner_name(task, flow)
         if runner is not None:
             if runner_value == "PROCESS":
-                advice = "use `taskRunner: {type: io.kestra.plugin.core.runner.Process}`"
+                advice = "use `taskRunner: {type: io.kestra.plugin.core.runner.Process}`" + (
+                    " and delete `docker`" if docker is not None else "")
                 fix = None if existing or docker is not None else self._replace_entry(
                     flow, node, runner, "taskRunner: {type: io.kestra.plugin.core.runner.Process}",
                     "Replace `runner: PROCESS` with the Process task runner", "safe")
@@ -1302,7 +1307,9 @@ tasks:
                                             "io.kestra.plugin.scripts.runner.docker.Docker}", "", "safe")
                 if first is not None:
                     edit = first.edits[0]
-                    newline = "\r\n" if "\r\n" in flow.source.text else "\n"
+                    text = flow.source.text
+                    line_end = text.find("\n", docker[0].start_mark.index)
+                    newline = "\r\n" if line_end > 0 and text[line_end - 1] == "\r" else "\n"
                     indent = " " * docker[0].start_mark.column
                     content = f"{edit.content}{newline}{indent}containerImage: {_raw(flow, image[1])}"
                     fix = Fix("safe", "Replace `docker` with `taskRunner` and `containerImage`",
@@ -1529,6 +1536,7 @@ inputs:
     defaults: eu
 ```
 """
+    # The official migration tool's "Inputs with defaults must be required".
     VALID = [
         Valid(
             flow_text("""

@@ -531,6 +531,7 @@ retry:
   maxAttempts: 3
 ```
 """
+    # The 0.24 migration guide ("maxAttempt renamed maxAttempts"), as the migration tool applies it.
     VALID = [
         Valid(
             flow_text("""
@@ -644,6 +645,7 @@ resume instead of the delay.
   pauseDuration: PT5M
 ```
 """
+    # The official migration tool's "Pause.delay removed" (the Pause of the guide's ArgoCD blueprint).
     VALID = [
         Valid(
             flow_text("""
@@ -1174,6 +1176,7 @@ id: pause-flow
 namespace: company.team
 ```
 """
+    # The 1.0 migration guide's reserved keywords and the official migration tool's `-flow` suffix.
     VALID = [
         Valid(
             flow_text("""
