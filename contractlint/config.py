@@ -49,6 +49,7 @@ class Settings:
     # EE Policy files (path, namespace they are scoped to or None) applied on 2.x EE.
     target: KestraTarget = DEFAULT_TARGET
     policies: tuple[tuple[Path, str | None], ...] = ()
+    not_applicable: tuple[str, ...] = ()  # rules selected by name that the target turns off
     runtime_env: frozenset[str] = frozenset(DEFAULT_RUNTIME_ENV)
     respect_gitignore: bool = True
     force_exclude: bool = False
@@ -296,7 +297,9 @@ def settings_from_table(
     ]
     target = settings_target(table, root, config_path, command_line)
     selectors = [s for layer in layers for s in (*(layer.select or ()), *layer.extend_select)]
-    enabled = restrict_to_target(resolve_selection(layers), target, explicitly_selected(selectors))
+    explicit = explicitly_selected(selectors)
+    selected = resolve_selection(layers)
+    enabled = restrict_to_target(selected, target, explicit)
     file_options = table.get("rules", {})
     rule_options = {
         rule.code: {
@@ -326,6 +329,7 @@ def settings_from_table(
         src=tuple(root / entry for entry in table.get("src", ["."])),
         plugin_defaults=tuple(root / entry for entry in table.get("plugin-defaults", ())),
         target=target,
+        not_applicable=tuple(sorted((selected & explicit) - enabled)),
         policies=tuple(
             (root / entry, None) if isinstance(entry, str) else (root / entry["path"], entry.get("namespace"))
             for entry in table.get("policies", ())

@@ -103,6 +103,10 @@ RECURSION_LIMIT = 50_000
 def _run_check(request: CheckRequest, settings: Settings) -> CheckRun:
     linter = build_linter(settings)
     run = CheckRun(report=RunReport(results=[]))
+    if settings.not_applicable:
+        from contractlint.target import not_applicable_note
+
+        run.notes.append(not_applicable_note(settings.not_applicable, settings.target))
     if request.stdin_data is not None:
         from contractlint.discovery import LINTABLE_SUFFIXES
 

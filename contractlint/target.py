@@ -280,6 +280,21 @@ def explicitly_selected(selectors: Iterable[str]) -> frozenset[str]:
     return frozenset(rule.code for rule in all_rules() if any(rule.code.startswith(s) for s in specific))
 
 
+def not_applicable_note(codes: Iterable[str], target: KestraTarget) -> str:
+    """Why rules selected by name do not run: their Kestra version is not the target's."""
+    from contractlint.rules import rule_by_code_or_name
+
+    codes = list(codes)
+    first = rule_by_code_or_name(codes[0])
+    since = ".".join(map(str, first.kestra_min)) if first is not None and first.kestra_min else "2.0"
+    source = "" if target.version_source == "default" else f", from {target.version_source}"
+    verb, pronoun = ("applies", "it") if len(codes) == 1 else ("apply", "them")
+    return (
+        f"note: {', '.join(codes)} {verb} to Kestra {since} and later and the target is Kestra "
+        f"{target.version_label}{source}; set `kestra-version` (or --kestra-version {since}) to run {pronoun}"
+    )
+
+
 def rule_targets(rule: type[Rule]) -> str:
     """What ``contractlint rule`` says about the targets a rule applies to."""
     if rule.kestra_targets:

@@ -221,3 +221,15 @@ def test_opting_into_renames_on_1x_fixes_them(inprocess_cli, tmp_path: Path) -> 
     result = inprocess_cli("check", "--extend-select", "CL61", "--fix", cwd=tmp_path)
     assert result.code == 0, result.stdout
     assert path.read_text() == LEGACY_FLOW.replace("io.kestra.core.tasks.log.Log", "io.kestra.plugin.core.log.Log")
+
+
+def test_rules_selected_by_name_that_the_target_turns_off_are_named(inprocess_cli, tmp_path: Path) -> None:
+    write(tmp_path, "flows/loop.yaml", FOREACH_FLOW)
+    result = inprocess_cli("check", "--select", "CL602,CL611", cwd=tmp_path)
+    assert (result.code, result.stdout) == (0, "All checks passed!\n")
+    assert result.stderr == (
+        "note: CL602 applies to Kestra 2.0 and later and the target is Kestra 1.x; set `kestra-version` "
+        "(or --kestra-version 2.0) to run it\n"
+    )
+    quiet = inprocess_cli("check", "--select", "CL602", "-q", cwd=tmp_path)
+    assert quiet.stderr == ""
