@@ -76,6 +76,9 @@ def main() -> None:
                    "the nearest one, or a KEY = VALUE override in TOML syntax (e.g. \"select = ['CL2']\"); "
                    "may be repeated.")
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+@click.option("--kestra-version", envvar="CONTRACTLINT_KESTRA_VERSION", metavar="MAJOR.MINOR",
+              help="The Kestra version the flows target, e.g. 1.3 or 2.0 (default: the configured "
+              "kestra-version, else the version of a pinned Kestra image next to the configuration, else 1.x).")
 @click.option("--fix", is_flag=True, default=None, envvar="CONTRACTLINT_FIX", help="Apply safe fixes.")
 @click.option("--unsafe-fixes/--no-unsafe-fixes", default=None, envvar="CONTRACTLINT_UNSAFE_FIXES",
               help="Also apply (with --fix) or show unsafe fixes.")
@@ -105,7 +108,8 @@ def main() -> None:
 @click.option("--no-color", is_flag=True, help="No colour (the same as --color never).")
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[str, ...], output_format: str | None, output_file: Path | None, select,
-          extend_select, ignore, config: tuple[str, ...], isolated: bool, fix: bool | None,
+          extend_select, ignore, config: tuple[str, ...], isolated: bool, kestra_version: str | None,
+          fix: bool | None,
           unsafe_fixes: bool | None, show_fixes: bool, exit_non_zero_on_fix: bool, diff: bool,
           stdin_filename: str | None, force_exclude: bool | None, baseline: Path | None,
           write_baseline: Path | None, exit_zero: bool, statistics: bool, show_source: bool | None,
@@ -129,7 +133,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], output_format: str | None,
     cwd = Path.cwd()
     try:
         command_line = _command_line(ctx, config, isolated, select, extend_select, ignore, output_format,
-                                     show_source, force_exclude, unsafe_fixes)
+                                     show_source, force_exclude, unsafe_fixes, kestra_version)
         from contractlint.resolver import Resolver
 
         resolver = Resolver(command_line, cwd, stdin_filename=stdin_filename)
@@ -225,7 +229,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], output_format: str | None,
 
 
 def _command_line(ctx: click.Context, config: tuple[str, ...], isolated: bool, select, extend_select, ignore,
-                  output_format, show_source, force_exclude, unsafe_fixes):
+                  output_format, show_source, force_exclude, unsafe_fixes, kestra_version):
     """The command line as the configuration layers see it: ``--config`` split into
     the file and the overrides (ruff's rule: an existing file is a file, anything else
     with ``=`` is an override), and where each flag's value came from."""
@@ -247,7 +251,7 @@ def _command_line(ctx: click.Context, config: tuple[str, ...], isolated: bool, s
         ("select", "select", "--select"), ("extend_select", "extend-select", "--extend-select"),
         ("ignore", "ignore", "--ignore"), ("output_format", "output-format", "--output-format"),
         ("show_source", "show-source", "--show-source"), ("force_exclude", "force-exclude", "--force-exclude"),
-        ("unsafe_fixes", "unsafe-fixes", "--unsafe-fixes"),
+        ("unsafe_fixes", "unsafe-fixes", "--unsafe-fixes"), ("kestra_version", "kestra-version", "--kestra-version"),
     ):
         if ctx.get_parameter_source(parameter) == ParameterSource.ENVIRONMENT:
             option = next(p for p in ctx.command.params if p.name == parameter)
@@ -267,6 +271,8 @@ def _command_line(ctx: click.Context, config: tuple[str, ...], isolated: bool, s
         force_exclude=force_exclude,
         unsafe_fixes=unsafe_fixes,
         labels=labels,
+        # As written: the target resolution parses it and names this flag (or variable) when it is wrong.
+        extra={"kestra-version": kestra_version} if kestra_version is not None else {},
     )
 
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from contractlint.discovery import DEFAULT_EXCLUDES
+from contractlint.target import DEFAULT_TARGET, EDITIONS, VERSION_EXPECTED, VERSION_PATTERN, KestraTarget
 
 FORMATS = ("text", "json", "sarif", "github")
 DEFAULT_RUNTIME_ENV = ("EXECUTION_ID",)
@@ -67,6 +68,31 @@ def _as_paths(value: Any, base: Path, where: str) -> tuple[Path, ...]:
 
 def _as_path(value: Any, base: Path, where: str) -> Path | None:
     return None if value is None else base / value
+
+
+POLICIES_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "items": {
+        "anyOf": [
+            {"type": "string"},
+            {
+                "type": "object",
+                "properties": {"path": {"type": "string"}, "namespace": {"type": "string"}},
+                "required": ["path"],
+                "additionalProperties": False,
+            },
+        ],
+        "x-expected": 'a path, or a table { path = "…", namespace = "…" }',
+    },
+}
+
+
+def _as_policies(value: Any, base: Path, where: str) -> tuple[tuple[Path, str | None], ...]:
+    """Policy files with the namespace each is scoped to (None: every namespace)."""
+    return tuple(
+        (base / entry, None) if isinstance(entry, str) else (base / entry["path"], entry.get("namespace"))
+        for entry in value
+    )
 
 
 def _as_codes(value: Any, base: Path, where: str) -> tuple[str, ...]:
@@ -134,6 +160,14 @@ KEYS: tuple[Key, ...] = (
     # use by default; then the project root.
     Key("namespace-files", STRING_LIST, ["_files", "."], "folders where `{{ read('x.py') }}` includes are found, "
         "in order (`{namespace}` is replaced by the flow's namespace)", _as_paths),
+    # As written: the target (``Settings.target``) parses it, or infers it when unset.
+    Key("kestra-version", {"type": "string", "pattern": VERSION_PATTERN, "x-expected": VERSION_EXPECTED}, None,
+        "the Kestra version the flows target, MAJOR.MINOR (unset: a pinned Kestra image next to the "
+        "configuration, else 1.x)"),
+    Key("edition", {"enum": list(EDITIONS)}, None, "the Kestra edition, oss or ee (unset: ee when `policies` are "
+        "set or the pinned image is kestra-ee, else oss)"),
+    Key("policies", POLICIES_SCHEMA, [], "Kestra Enterprise Policy files (or server configuration with "
+        "`kestra.policies`) applied on 2.x EE targets; a path or { path, namespace }", _as_policies),
     Key("runtime-env", STRING_LIST, list(DEFAULT_RUNTIME_ENV), "environment variables the runtime gives every "
         "task", _as_frozenset),
     Key("baseline", {"type": "string"}, None, "baseline file: report only diagnostics not recorded in it",
@@ -252,6 +286,7 @@ def _validated(table: dict[str, Any], where: str) -> dict[str, Any]:
 
 def config_schema() -> dict[str, Any]:
     from contractlint.rules import all_rules
+    from contractlint.target import EDITIONS, VERSION_EXPECTED, VERSION_PATTERN
 
     rule_properties = {
         rule.code: {"type": "object", "properties": rule.options, "additionalProperties": False}
@@ -314,6 +349,8 @@ def _shown(value: Any) -> str:
 
 
 def _expected(schema: dict[str, Any]) -> str:
+    if "x-expected" in schema:
+        return schema["x-expected"]
     if "enum" in schema:
         return "one of " + ", ".join(repr(v) for v in schema["enum"])
     kind = schema.get("type")
@@ -525,6 +562,10 @@ class Settings:
     rule_options: dict[str, dict[str, Any]]
     values: Mapping[str, Any] = field(default_factory=dict)  # key name → setting
     sources: Mapping[str, str] = field(default_factory=dict)  # key name → where its value came from
+    # The Kestra the flows are linted for (from `kestra-version`, `edition`, or what the
+    # repository pins), and the rules selected by name that this target turns off.
+    target: KestraTarget = DEFAULT_TARGET
+    not_applicable: tuple[str, ...] = ()
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -568,13 +609,35 @@ def settings_from_layers(layers: list[Layer], root: Path, config_path: Path | No
         sources.update(layer.sources)
         for code, options in layer.rules.items():
             rule_options[code].update(options)
+    from contractlint.target import TargetError, explicitly_selected, resolve_target, restrict_to_target
+
+    try:
+        target = resolve_target(
+            values["kestra-version"],
+            sources["kestra-version"],
+            values["edition"],
+            sources["edition"],
+            sources["policies"] if values["policies"] else None,
+            root,
+        )
+    except TargetError as error:
+        raise ConfigError(str(error)) from error
+    # --show-settings shows the target as it applies, and where it came from.
+    for name, value, source in target.describe():
+        values[name], sources[name] = value, source
+    selections = [layer.selection for layer in layers]
+    selected = resolve_selection(selections)
+    explicit = explicitly_selected([s for layer in selections for s in (*(layer.select or ()), *layer.extend_select)])
+    enabled = restrict_to_target(selected, target, explicit)
     return Settings(
         root=root,
         config_path=config_path,
-        enabled=resolve_selection([layer.selection for layer in layers]),
+        enabled=enabled,
         rule_options=rule_options,
         values=values,
         sources=sources,
+        target=target,
+        not_applicable=tuple(sorted((selected & explicit) - enabled)),
     )
 
 

@@ -15,6 +15,7 @@ import textwrap
 from typing import Any, Callable
 
 from contractlint.rules import Invalid, Rule, Valid, all_rules
+from contractlint.target import rule_targets
 
 CONTRACT_TITLES = {
     "1": "Contract 1 — thin inline scripts",
@@ -23,6 +24,7 @@ CONTRACT_TITLES = {
     "4": 'Contract 4 — os.environ["KEY"], never .get(KEY, default)',
     "5": "Contract 5 — DB-first stage handoff",
     "security": "Security",
+    "migration": "Migration to Kestra 2.0",
     "—": "Input checks",
 }
 
@@ -32,13 +34,19 @@ CONTRACT_STATEMENTS = {
     "in Python modules.",
     "2": "credentials and shared runtime values (tokens, DB host, cloud keys, EXECUTION_ID) reach "
     "every task through `pluginDefaults` (flow-level or the server's global defaults); a task's "
-    "own `env:` only carries dynamic, task-specific values.",
+    "own `env:` only carries dynamic, task-specific values. Kestra 2.x has no `pluginDefaults`: "
+    "in the Enterprise Edition Policies' `Add` rules take their place; in open source a credential "
+    "comes from `secret()` in the task's env, never a literal.",
     "3": "no synthetic data, no silent fallbacks: a missing prompt or field crashes.",
     "4": "a missing environment variable must raise a `KeyError` that names it, not run on a wrong "
     "default.",
     "5": "stages (flows) hand work to each other through the database, keyed by an identifier; "
     "they do not pipe payloads through Kestra outputs into the next stage's inputs.",
     "security": "secrets reach flows through Kestra's secret store, never as literals in the YAML.",
+    "migration": "a flow runs on the Kestra it targets (`kestra-version`): these rules apply to a 2.0 or later "
+    "target and report what Kestra 2.0 rejects, renames or runs differently, each with the migration guide's "
+    "replacement. The renames that 1.3 already accepts can be selected by name on a 1.x target to migrate "
+    "before upgrading.",
     "—": "the file can be read and parsed, and has the structure Kestra requires, so that the "
     "contract rules can check it.",
 }
@@ -86,9 +94,12 @@ def summary_sentence(rule: type[Rule]) -> str:
 
 
 def listed_summary(rule: type[Rule]) -> str:
+    summary = rule.summary
+    if rule.kestra_min is not None:
+        summary += f" (Kestra {rule.kestra_min[0]}.{rule.kestra_min[1]}+)"
     if rule.default_enabled or "off by default" in rule.summary:
-        return rule.summary
-    return f"{rule.summary} (off by default)"
+        return summary
+    return f"{summary} (off by default)"
 
 
 def fix_text(rule: type[Rule]) -> str:
@@ -275,6 +286,8 @@ def rule_markdown(rule: type[Rule], outputs: dict[int, list[str]] | None = None)
         if rule.default_enabled
         else f'no — enable it with `extend-select = ["{rule.code}"]` or `--extend-select {rule.code}`'
     )
+    if rule.default_enabled and rule.kestra_min is not None:
+        enabled = f"yes, on a Kestra {rule.kestra_min[0]}.{rule.kestra_min[1]} or later target"
     lines = [
         f"# {rule.code} {rule.name}",
         "",
@@ -283,6 +296,7 @@ def rule_markdown(rule: type[Rule], outputs: dict[int, list[str]] | None = None)
         f"- {contract_line(rule, bold=True)}",
         f"- **Fix:** {fix_text(rule)}",
         f"- **Enabled by default:** {enabled}.",
+        f"- **Kestra versions:** {rule_targets(rule)}",
         "",
         explanation(rule),
         "",
@@ -354,6 +368,9 @@ def rule_json(rule: type[Rule]) -> dict[str, Any]:
         "summary": rule.summary,
         "fix": rule.fix,
         "default_enabled": rule.default_enabled,
+        "kestra_min": ".".join(map(str, rule.kestra_min)) if rule.kestra_min is not None else None,
+        "kestra_opt_in": rule.kestra_opt_in,
+        "kestra_targets": rule_targets(rule),
         "options": {name: dict(schema) for name, schema in rule.options.items()},
         "explanation": explanation(rule),
         "examples": {"invalid": [example(e) for e in rule.INVALID], "valid": [example(e) for e in rule.VALID]},
@@ -437,6 +454,7 @@ def rules_listing(output_format: str, rules: tuple[type[Rule], ...] | None = Non
                     "summary": rule.summary,
                     "fix": rule.fix,
                     "default_enabled": rule.default_enabled,
+                    "kestra_min": ".".join(map(str, rule.kestra_min)) if rule.kestra_min is not None else None,
                     "options": {name: schema.get("default") for name, schema in rule.options.items()},
                 }
                 for rule in rules

@@ -1,5 +1,6 @@
-"""What rules may know beyond the file in hand: the project's settings, its global
-plugin defaults, and its Python modules (read and parsed at most once, never run)."""
+"""What rules may know beyond the file in hand: the project's settings, the Kestra it
+targets, its global plugin defaults or Policies, and its Python modules (read and
+parsed at most once, never run)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from contractlint.target import DEFAULT_TARGET, KestraTarget
+
 if TYPE_CHECKING:
     from contractlint.flow.defaults import PluginDefault
+    from contractlint.flow.policies import PolicyRule
     from contractlint.python.code import PythonCode
     from contractlint.python.environ import EnvRead, ModuleInfo
     from contractlint.source import SourceFile
@@ -55,7 +59,9 @@ class Project:
     root: Path
     src: tuple[Path, ...] = ()
     runtime_env: frozenset[str] = frozenset()
-    global_defaults: tuple[PluginDefault, ...] = ()
+    global_defaults: tuple[PluginDefault, ...] = ()  # applied on 1.x targets
+    target: KestraTarget = DEFAULT_TARGET
+    policies: tuple[PolicyRule, ...] = ()  # applied on 2.x Enterprise targets
     # Folders holding namespace files, searched in order; `{namespace}` in one stands
     # for the flow's namespace.
     namespace_files: tuple[Path, ...] = ()

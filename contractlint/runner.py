@@ -74,13 +74,19 @@ class CheckRun:
 
 def build_linter(settings: Settings) -> Linter:
     from contractlint.flow.defaults import load_global_defaults
+    from contractlint.flow.policies import load_policies
 
+    # Kestra 2.0 drops plugin defaults; its Enterprise Edition has Policies instead.
+    # Only what the target applies is read (both may be configured while migrating).
+    target = settings.target
     project = Project(
         root=settings.root,
         src=settings.src,
         runtime_env=settings.runtime_env,
-        global_defaults=load_global_defaults(settings.plugin_defaults, settings.root),
+        global_defaults=load_global_defaults(settings.plugin_defaults, settings.root) if not target.is_v2 else (),
         namespace_files=settings.namespace_files,
+        target=target,
+        policies=load_policies(settings.policies, settings.root) if target.is_v2 and target.is_ee else (),
     )
     return Linter(settings, project)
 
@@ -148,6 +154,11 @@ RECURSION_LIMIT = 50_000
 def _run_check(request: CheckRequest, resolver: Resolver) -> CheckRun:
     engines = Engines(resolver)
     run = CheckRun(report=RunReport(results=[]))
+    run_settings = resolver.run_settings()
+    if run_settings.not_applicable:
+        from contractlint.target import not_applicable_note
+
+        run.notes.append(not_applicable_note(run_settings.not_applicable, run_settings.target))
     if request.stdin_data is not None:
         from contractlint.discovery import LINTABLE_SUFFIXES
 

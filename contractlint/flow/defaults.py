@@ -12,8 +12,13 @@ What we rely on (Kestra's ``PluginDefaultService`` and ``MapUtils.deepMerge``, 0
 * Non-forced: the task's own value wins, and among defaults the first (flow-level)
   wins. Forced: the default wins over the task's value. Maps such as ``env`` merge
   key by key, so a default's ``env`` adds the keys the task does not set.
-* Kestra 1.x ignores ``forced`` on *flow-level* type defaults (with a warning) and
-  2.0 removes ``pluginDefaults``; we follow the SPEC and treat ``forced`` as written.
+* Kestra 1.x ignores ``forced`` on *flow-level* type defaults (with a warning); we
+  follow the SPEC and treat ``forced`` as written.
+
+Kestra 2.0 removes ``pluginDefaults`` at every scope. What gives a task values then
+depends on the target (``project.target``): on 2.x Enterprise, the ``Add`` rules of
+Policies (``contractlint.flow.policies``); on 2.x open source, nothing — a task gets
+only what it declares. ``providers`` is that one answer for every rule.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from contractlint.source import SourceFile
 
 if TYPE_CHECKING:
     from contractlint.flow.model import Flow, Task
+    from contractlint.flow.policies import PolicyRule
     from contractlint.project import Project
 
 SERVER_DEFAULT_PATHS = (("kestra", "plugins", "defaults"), ("kestra", "tasks", "defaults"))
@@ -58,6 +64,11 @@ class PluginDefault:
             return f"flow {self.key}, line {self.line}"
         return f"{self.source.path}:{self.line}"
 
+    def describe(self) -> str:
+        """``forced plugin default 'io.kestra.plugin.dbt' (flow pluginDefaults, line 5)``."""
+        forced = "forced " if self.forced else ""
+        return f"{forced}plugin default '{self.type}' ({self.where})"
+
     def value(self, *path: str) -> tuple[Any, Any] | None:
         """(key node, value node) at ``path`` inside ``values`` (e.g. ``"env", "TOKEN"``)."""
         node, found = self.values, None
@@ -74,7 +85,7 @@ class EnvProvider:
     """A default that gives a task an environment variable."""
 
     key: str
-    default: PluginDefault
+    default: PluginDefault | PolicyRule
     key_node: Any
     value_node: Any
 
@@ -117,17 +128,70 @@ def applicable(plugin_type: str | None, flow: Flow, project: Project) -> list[Pl
     return [d for d in (*flow_defaults(flow), *project.global_defaults) if d.matches(plugin_type)]
 
 
+def providers(task: Task, flow: Flow, project: Project) -> list[PluginDefault | PolicyRule]:
+    """What injects values into ``task`` on the target: plugin defaults on 1.x, the
+    applicable Policy ``Add`` rules on 2.x Enterprise, nothing on 2.x open source.
+    Innermost first, as ``applicable`` orders plugin defaults."""
+    target = project.target
+    if not target.is_v2:
+        return list(applicable(task.type, flow, project))
+    if not target.is_ee:
+        return []
+    from contractlint.flow.policies import applicable_rules
+
+    return list(applicable_rules(task, flow, project.policies))
+
+
+def provider_kind(project: Project) -> str | None:
+    """Where shared values belong on the target, for messages: ``pluginDefaults``, ``a
+    Policy`` (2.x Enterprise), or None (2.x open source: nowhere central)."""
+    if not project.target.is_v2:
+        return "pluginDefaults"
+    return "a Policy `Add` rule" if project.target.is_ee else None
+
+
+def unmatched_provider_hint(task: Task, flow: Flow, project: Project, key: str) -> str:
+    """Name something that gives ``key`` to other plugins but not to ``task``: a likely
+    typo, or a type (or policy scope) that is too narrow."""
+    target = project.target
+    if not target.is_v2:
+        for default in (*flow_defaults(flow), *project.global_defaults):
+            if default.matches(task.type):
+                continue
+            env = default.value("env")
+            if env is not None and any(yn.scalar_text(k) == key for k, _ in yn.items(env[1])):
+                return (
+                    f"; the pluginDefaults entry for type '{default.type}' ({default.where}) provides it but does not "
+                    f"match type '{task.type}'"
+                )
+        return ""
+    if not target.is_ee:
+        return ""
+    for rule in project.policies:
+        env = rule.value("env") if rule.kind == "Add" else None
+        if env is None or not any(yn.scalar_text(k) == key for k, _ in yn.items(env[1])) or rule.applies(task, flow):
+            continue
+        if not rule.matches_type(task):
+            return f"; {rule.describe()} provides it but its `where` ({rule.type}) does not match type '{task.type}'"
+        if not rule.in_scope(flow):
+            return f"; {rule.describe()} provides it but does not apply to namespace '{flow.namespace}'"
+        if rule.enforcement == "REFERENCE":
+            return f"; {rule.describe()} provides it: list '{rule.policy_id}' in the flow's or the task's `policyRefs`"
+        return f"; {rule.describe()} provides it but its enforcement is {rule.enforcement}, which injects nothing"
+    return ""
+
+
 def env_providers(task: Task, flow: Flow, project: Project) -> dict[str, list[EnvProvider]]:
-    """For each env key that a default gives ``task``: every default giving it, most
-    important first (for forced ones, the winner is the last forced one)."""
-    providers: dict[str, list[EnvProvider]] = {}
-    for default in applicable(task.type, flow, project):
+    """For each env key that a default (or policy) gives ``task``: every one giving it,
+    most important first (for forced ones, the winner is the last forced one)."""
+    found: dict[str, list[EnvProvider]] = {}
+    for default in providers(task, flow, project):
         env = default.value("env")
         for key_node, value_node in yn.items(env[1] if env else None):
             key = yn.scalar_text(key_node)
             if key is not None:
-                providers.setdefault(key, []).append(EnvProvider(key, default, key_node, value_node))
-    return providers
+                found.setdefault(key, []).append(EnvProvider(key, default, key_node, value_node))
+    return found
 
 
 def env_is_open(task: Task, flow: Flow, project: Project) -> bool:
@@ -139,7 +203,7 @@ def env_is_open(task: Task, flow: Flow, project: Project) -> bool:
     # A templated key (`"{{ inputs.name }}": x`) names a variable only at run time.
     if any("{{" in key or "{%" in key for key in (yn.scalar_text(k) for k, _ in yn.items(own)) if key):
         return True
-    for default in applicable(task.type, flow, project):
+    for default in providers(task, flow, project):
         env = default.value("env")
         if env is not None and not yn.is_mapping(env[1]) and not _is_null(env[1]):
             return True
@@ -151,10 +215,15 @@ def _is_null(node: Any) -> bool:
 
 
 def provided_env(task: Task, flow: Flow, project: Project) -> set[str]:
-    """Every variable a task's process is given: its own ``env``, its defaults' ``env``
-    and the configured ``runtime-env``."""
+    """Every variable a task's process is given: its own ``env``, its defaults' (or
+    policies') ``env``, minus what a policy deletes, and the configured ``runtime-env``."""
     keys = {yn.scalar_text(k) for k, _ in yn.items(task.value("env"))}
     keys.update(env_providers(task, flow, project))
+    if project.target.is_v2 and project.target.is_ee:
+        from contractlint.flow.policies import deleted_env
+
+        whole, deleted = deleted_env(task, flow, project.policies)
+        keys = set() if whole else keys - deleted
     keys.update(project.runtime_env)
     keys.discard(None)
     return keys
@@ -201,7 +270,7 @@ def _server_defaults(source: SourceFile, line_offset: int) -> list[PluginDefault
     found: list[PluginDefault] = []
     for root in documents:
         for path in SERVER_DEFAULT_PATHS:
-            found.extend(_entries(_lookup(root, path), source, "global", line_offset))
+            found.extend(_entries(lookup_config(root, path), source, "global", line_offset))
         for node in yn.walk(root):
             embedded = yn.get(node, "KESTRA_CONFIGURATION")
             if embedded and yn.is_string(embedded[1]):
@@ -213,7 +282,7 @@ def _server_defaults(source: SourceFile, line_offset: int) -> list[PluginDefault
     return found
 
 
-def _lookup(node: Any, path: tuple[str, ...]) -> Any:
+def lookup_config(node: Any, path: tuple[str, ...]) -> Any:
     """``kestra: {plugins: {defaults: …}}``, also written with dotted keys
     (``kestra.plugins.defaults: …``, as Micronaut allows)."""
     if not path:
@@ -221,7 +290,7 @@ def _lookup(node: Any, path: tuple[str, ...]) -> Any:
     for split in range(len(path), 0, -1):
         pair = yn.get(node, ".".join(path[:split]))
         if pair is not None:
-            result = _lookup(pair[1], path[split:])
+            result = lookup_config(pair[1], path[split:])
             if result is not None:
                 return result
     return None

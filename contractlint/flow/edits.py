@@ -22,11 +22,17 @@ edit. The same holds for anything unusual — an explicit ``? key``, a key shari
 its line with something other than a sequence dash, text after the value — where
 ``delete_entry`` returns None rather than guess.
 
+``replace_scalar``, ``rename_key`` and ``insert_entry`` change a value, a key, or add
+an entry at the end of a mapping, with the same care: the style a scalar is written
+in is kept, an added line takes the mapping's indentation and the file's line
+endings, and what would need guessing gets no edit.
+
 Nodes are the composed nodes of ``yaml_nodes`` (marks are character offsets).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from contractlint.diagnostics import Edit
@@ -186,3 +192,79 @@ def _after_trailing_comment(text: str, offset: int) -> int | None:
     rest = text[offset : len(text) if newline == -1 else newline].rstrip("\r")
     stripped = rest.strip(" \t")
     return offset if stripped == "" or stripped.startswith("#") else None
+
+
+# -- replacing and adding ------------------------------------------------------------
+
+_PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$")
+
+
+def replace_scalar(source: SourceFile, node: Any, value: str) -> Edit | None:
+    """The edit that makes scalar ``node`` read ``value``, in the style it is written
+    in (plain, single- or double-quoted); None for block scalars, scalars spanning
+    lines, and a plain scalar whose new value would need quotes."""
+    if not yn.is_scalar(node):
+        return None
+    start, end = node.start_mark.index, node.end_mark.index
+    written = source.text[start:end]
+    if "\n" in written or "\r" in written:
+        return None
+    if node.style in (None, ""):
+        if not _PLAIN_SAFE.match(value):
+            return None
+        content = value
+    elif node.style == "'":
+        content = "'" + value.replace("'", "''") + "'"
+    elif node.style == '"':
+        content = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    else:
+        return None
+    return Edit(start, end, content, source.span(start, end))
+
+
+def rename_key(source: SourceFile, key_node: Any, new_key: str) -> Edit | None:
+    """The edit that renames a mapping key (written plain or quoted, on one line)."""
+    return replace_scalar(source, key_node, new_key)
+
+
+def insert_entry(source: SourceFile, mapping: Any, key: str, value: str) -> Edit | None:
+    """The edit that adds ``key: value`` as the last entry of ``mapping`` (``value`` is
+    YAML text: ``true``, ``{type: x}``), or None when that cannot be done without
+    guessing: an empty or multi-line flow mapping, a mapping whose keys do not start
+    their lines."""
+    text = source.text
+    entries = yn.items(mapping)
+    if not entries:
+        return None
+    if mapping.flow_style:
+        start, end = mapping.start_mark.index, mapping.end_mark.index
+        if "\n" in text[start:end] or not text[start:end].endswith("}"):
+            return None
+        at = content_end(source, entries[-1][1])
+        return Edit(at, at, f", {key}: {value}", source.span(at, at))
+    first_key = entries[0][0]
+    indent = first_key.start_mark.column
+    line_start = _line_start(text, first_key.start_mark.index)
+    if text[line_start : first_key.start_mark.index].strip(" -") != "":
+        return None
+    last = entries[-1][1]
+    indicator = text[last.start_mark.index : _line_end(text, last.start_mark.index)] if yn.is_scalar(last) else ""
+    if last.style in ("|", ">") and "+" in indicator:
+        return None  # `|+` keeps its trailing blank lines: a line after them would change the value
+    at = _line_end(text, content_end(source, last))
+    newline = "\r\n" if text[at : at + 2] == "\r\n" else ("\n" if at < len(text) else _file_newline(text))
+    content = f"{newline}{' ' * indent}{key}: {value}"
+    return Edit(at, at, content, source.span(at, at))
+
+
+def _line_end(text: str, offset: int) -> int:
+    """Offset of the line break ending the line that holds ``offset`` (before a
+    ``\\r\\n``), or the end of the text."""
+    newline = text.find("\n", offset)
+    if newline == -1:
+        return len(text)
+    return newline - 1 if newline > 0 and text[newline - 1] == "\r" else newline
+
+
+def _file_newline(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"

@@ -50,7 +50,7 @@ class Invalid(Valid):
 @dataclass(frozen=True)
 class RuleContext:
     options: dict[str, Any]  # this rule's options, defaults filled in
-    project: Project
+    project: Project  # also the Kestra target (``project.target``)
 
 
 class Rule:
@@ -66,6 +66,14 @@ class Rule:
     options: ClassVar[dict[str, dict[str, Any]]] = {}
     fix: ClassVar[str | None] = None  # "safe", "unsafe", "sometimes" or None: what `rule` shows
     default_enabled: ClassVar[bool] = True
+    # The Kestra versions the rule applies to (``contractlint.target``): from
+    # ``kestra_min`` on (None: every version). ``kestra_opt_in``: what it reports is
+    # also valid before that, so naming it in select/extend-select enables it there.
+    # ``kestra_targets``: what `contractlint rule` says instead, for rules that behave
+    # differently per version or edition.
+    kestra_min: ClassVar[tuple[int, int] | None] = None
+    kestra_opt_in: ClassVar[bool] = False
+    kestra_targets: ClassVar[str] = ""
     # Which Python the rule reads: modules, inline scripts, or both.
     python_scope: ClassVar[tuple[str, ...]] = ("module", "inline")
     VALID: ClassVar[list[Valid]] = []

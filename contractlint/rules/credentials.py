@@ -6,7 +6,11 @@ dynamic, task-specific values. Secrets are never written into a flow: they come
 from ``{{ secret('…') }}`` (or another Pebble expression) at run time.
 
 What the rules know about plugin defaults (which apply to a task, forced or not,
-where they are written) comes from ``contractlint.flow.defaults``.
+where they are written) comes from ``contractlint.flow.defaults``, which also answers
+for the Kestra target: on 2.x the flow's ``pluginDefaults`` are not read (Kestra 2.0
+rejects them: CL601); in the Enterprise Edition Policies' ``Add`` rules take their
+place, and in open source nothing injects values, so credentials come from
+``secret()`` in each task's env (CL403 keeps literals out).
 """
 
 from __future__ import annotations
@@ -233,6 +237,22 @@ def redacted(diagnostic: Diagnostic, flow: Flow, cache: list[tuple[Span, ...]]) 
 
 
 FLOW_HEAD = "id: nightly_load\nnamespace: company.team\n\n"
+# A Kestra 2.x Enterprise Policy giving every shell task the warehouse host (the shape
+# of the migration guide's "pluginDefaults Removed" page).
+WAREHOUSE_POLICY = (
+    "id: warehouse\n"
+    "enforcement: ACTIVE\n"
+    "rules:\n"
+    "  - type: io.kestra.plugin.ee.rules.Add\n"
+    "    on: PLUGIN\n"
+    "    where:\n"
+    "      - field: type\n"
+    "        operator: STARTS_WITH\n"
+    "        value: io.kestra.plugin.scripts.shell\n"
+    "    values:\n"
+    "      env:\n"
+    "        DB_HOST: db.internal\n"
+)
 
 # =====================================================================================
 # CL401
@@ -254,13 +274,26 @@ class RedundantEnv(Rule):
     contract = "2"
     summary = "A task env key that a matching plugin default already provides (duplicate, overridden by a forced default, or shadowing it)"
     fix = "sometimes"
+    kestra_targets = (
+        "Kestra 1.x: flow-level and global plugin defaults. Kestra 2.x Enterprise Edition: the `Add` rules "
+        "of the Policies named by `policies` (plugin defaults are gone, CL601). Kestra 2.x open source: "
+        "nothing injects env values, so there is nothing to repeat and the rule never reports."
+    )
     explanation = """
 ## What it does
 Compares each key of a task's (or trigger's) `env` with the plugin defaults that
 apply to it — flow-level `pluginDefaults` (or the older `taskDefaults`) and the
 global defaults of the Kestra server configuration files named by `plugin-defaults`.
 A default applies when its `type` equals the task's type or is a prefix of it, as
-Kestra matches it. Three cases are reported:
+Kestra matches it.
+
+On a Kestra 2.x target `pluginDefaults` no longer exist; in the Enterprise Edition
+the rule compares with the Policies named by `policies` instead: an
+`io.kestra.plugin.ee.rules.Add` rule (`on: PLUGIN`) applies when all its `where`
+conditions match the task (its `type`, literally: aliases are not resolved), the
+policy is `ACTIVE` — or `REFERENCE` and listed in the flow's or the task's
+`policyRefs` — and, for a policy file scoped to a namespace, the flow is in it.
+`override: true` plays the part of `forced: true`. Three cases are reported:
 
 - **duplicate**: the task repeats the value the default gives it (values compare as
   the strings Kestra renders: `5432` and `"5432"` are equal);
@@ -279,6 +312,9 @@ The fix deletes a duplicate or overridden entry — with its trailing comment an
 comment lines directly above it — and an `env:` left empty; nothing else in the
 file changes. Shadowing has no fix: which value is right is your call. A flow-style
 `env: {…}` spanning several lines is not edited.
+
+With a policy file scoped to a namespace, name it as a table in the configuration:
+`policies = [{ path = "policies/aws.yaml", namespace = "company.team" }]`.
 
 ## Example
 ```yaml
@@ -360,6 +396,36 @@ tasks:
             },
             config={"plugin-defaults": ["kestra/application.yml"]},
             note="a global default for io.kestra.plugin.scripts does not match a Terraform task",
+        ),
+        Valid(
+            FLOW_HEAD
+            + "pluginDefaults:\n"
+            "  - type: io.kestra.plugin.scripts.shell.Commands\n"
+            "    values:\n"
+            "      env:\n"
+            "        DB_HOST: db.internal\n\n"
+            "tasks:\n"
+            "  - id: load\n"
+            "    type: io.kestra.plugin.scripts.shell.Commands\n"
+            "    env:\n"
+            "      DB_HOST: db.internal\n"
+            "    commands:\n"
+            "      - ./load.sh\n",
+            config={"kestra-version": "2.0"},
+            note="on Kestra 2.0 the flow's pluginDefaults are not applied (CL601 reports them): the task's value is the only one",
+        ),
+        Valid(
+            FLOW_HEAD
+            + "tasks:\n"
+            "  - id: load\n"
+            "    type: io.kestra.plugin.scripts.shell.Commands\n"
+            "    env:\n"
+            "      DB_HOST: db.internal\n"
+            "    commands:\n"
+            "      - ./load.sh\n",
+            files={"policies/warehouse.yaml": WAREHOUSE_POLICY.replace("ACTIVE", "REFERENCE")},
+            config={"kestra-version": "2.0", "edition": "ee", "policies": ["policies/warehouse.yaml"]},
+            note="a REFERENCE policy applies only to flows and tasks that list it in policyRefs",
         ),
     ]
     INVALID = [
@@ -563,6 +629,64 @@ tasks:
             "      - ./notify.sh\n",
             note="the older taskDefaults; every entry repeats a default, so the whole env goes",
         ),
+        Invalid(
+            FLOW_HEAD
+            + "tasks:\n"
+            "  - id: load\n"
+            "    type: io.kestra.plugin.scripts.shell.Commands\n"
+            "    env:\n"
+            "      DB_HOST: db.internal\n"
+            "      CHANNEL_UUID: \"{{ inputs.channel_uuid }}\"\n"
+            "    commands:\n"
+            "      - ./load.sh\n",
+            files={"policies/warehouse.yaml": WAREHOUSE_POLICY},
+            config={"kestra-version": "2.0", "edition": "ee", "policies": ["policies/warehouse.yaml"]},
+            line=8,
+            column=7,
+            end_column=14,
+            message="Env key 'DB_HOST' of task 'load' repeats the value of policy 'warehouse' (policies/warehouse.yaml:4)",
+            fixed=FLOW_HEAD
+            + "tasks:\n"
+            "  - id: load\n"
+            "    type: io.kestra.plugin.scripts.shell.Commands\n"
+            "    env:\n"
+            "      CHANNEL_UUID: \"{{ inputs.channel_uuid }}\"\n"
+            "    commands:\n"
+            "      - ./load.sh\n",
+            note="Kestra 2.0 Enterprise: an ACTIVE policy's Add rule gives the task DB_HOST",
+        ),
+        Invalid(
+            FLOW_HEAD
+            + "policyRefs:\n"
+            "  - warehouse\n\n"
+            "tasks:\n"
+            "  - id: load\n"
+            "    type: io.kestra.plugin.scripts.shell.Commands\n"
+            "    env:\n"
+            "      DB_HOST: replica.internal\n"
+            "    commands:\n"
+            "      - ./load.sh\n",
+            files={
+                "policies/warehouse.yaml": WAREHOUSE_POLICY.replace("ACTIVE", "REFERENCE").replace(
+                    "    on: PLUGIN\n", "    on: PLUGIN\n    override: true\n"
+                )
+            },
+            config={"kestra-version": "2.0", "edition": "ee", "policies": ["policies/warehouse.yaml"]},
+            line=11,
+            column=7,
+            end_column=14,
+            message="Env key 'DB_HOST' of task 'load' is never used: policy 'warehouse' (override: true, "
+            "policies/warehouse.yaml:4) overrides it",
+            fixed=FLOW_HEAD
+            + "policyRefs:\n"
+            "  - warehouse\n\n"
+            "tasks:\n"
+            "  - id: load\n"
+            "    type: io.kestra.plugin.scripts.shell.Commands\n"
+            "    commands:\n"
+            "      - ./load.sh\n",
+            note="a REFERENCE policy the flow lists in policyRefs; `override: true` is 1.x's `forced: true`",
+        ),
     ]
 
     def check_flow(self, flow: Flow, context: RuleContext) -> Iterable[Diagnostic]:
@@ -634,15 +758,15 @@ def _classify(index: int, key: str, key_node: Any, value_node: Any, providers: l
 def _message(finding: EnvFinding, task: Task) -> str:
     default = finding.provider.default
     subject = f"env key '{finding.key}' of {owner(task)}"
-    described = f"plugin default '{default.type}' ({default.where})"
+    described = default.describe()  # `[forced ]plugin default 'T' (where)` or `policy 'P' ([override: true, ]where)`
     if finding.kind == "duplicate":
-        forced = "forced " if default.forced else ""
-        return f"{subject} repeats the value of {forced}{described}; remove it from the task"
+        return f"{subject} repeats the value of {described}; remove it from the task"
     if finding.kind == "overridden":
-        return f"{subject} is never used: forced {described} overrides it; remove it from the task"
+        return f"{subject} is never used: {described} overrides it; remove it from the task"
+    what = "policy" if default.origin == "policy" else "default"
     return (
         f"{subject} shadows {described} with a different value; keep one: remove it from the task "
-        "or change the default"
+        f"or change the {what}"
     )
 
 
@@ -656,6 +780,11 @@ class CredentialEnv(Rule):
     name = "credential-env"
     contract = "2"
     summary = "A credential or shared runtime value set in a task's env instead of in plugin defaults"
+    kestra_targets = (
+        "Kestra 1.x: asks for `pluginDefaults`. Kestra 2.x Enterprise Edition: asks for a Policy `Add` rule "
+        "(`policies`). Kestra 2.x open source: never reports — there is no central injection, so the "
+        "credential belongs in the task's env, as a `secret()` (CL403 reports a literal)."
+    )
     options = {
         "patterns": {
             "type": "array",
@@ -689,6 +818,18 @@ Not reported: a key that a matching plugin default already provides (that is
 CL401's finding), and a value computed from this task's place in the flow
 (`{{ outputs.… }}`, `{{ taskrun.… }}`, `{{ parent.… }}`), which no shared default
 could hold.
+
+Kestra 2.0 removes `pluginDefaults`. On a 2.x Enterprise target the shared place is
+a Policy: an `io.kestra.plugin.ee.rules.Add` rule with `on: PLUGIN`, a `where` on
+the task's `type` and the variables under `values.env` — `ACTIVE` for every flow in
+its scope, or `REFERENCE` for the flows and tasks that list it in `policyRefs:`.
+Keys a policy named by `policies` already gives the task are CL401's.
+
+On a 2.x open-source target there is no central injection at all: values go on
+each task (or into flow `variables`). Contract 2 then means that a credential in a
+task's `env` comes from `{{ secret('…') }}` — never a literal, which CL403 reports —
+and that every variable a script reads is one the task is given (CL203). This rule
+does not report there: there is nowhere else to move the key to.
 
 ## Why is this bad?
 Credentials and shared runtime values (database host, cloud keys) are the same for
@@ -773,6 +914,19 @@ tasks:
             config={"rules": {"CL402": {"patterns": ["*TOKEN*", "*PASSWORD*"]}}},
             note="with patterns replaced, DB_* is no longer a credential pattern",
         ),
+        Valid(
+            FLOW_HEAD
+            + "tasks:\n"
+            "  - id: upload\n"
+            "    type: io.kestra.plugin.scripts.shell.Commands\n"
+            "    env:\n"
+            "      AWS_ACCESS_KEY_ID: \"{{ secret('AWS_ACCESS_KEY_ID') }}\"\n"
+            "      AWS_SECRET_ACCESS_KEY: \"{{ secret('AWS_SECRET_ACCESS_KEY') }}\"\n"
+            "    commands:\n"
+            "      - aws s3 cp export.csv s3://exports/\n",
+            config={"kestra-version": "2.0"},
+            note="Kestra 2.0 open source: no central injection, secrets in the task's env are the contract",
+        ),
     ]
     INVALID = [
         Invalid(
@@ -829,11 +983,33 @@ tasks:
             message="Env key 'db_password' of task 'build' is a credential",
             note="a dbt task; patterns match without regard to case, and extend-patterns adds SNOWFLAKE_*",
         ),
+        Invalid(
+            FLOW_HEAD
+            + "tasks:\n"
+            "  - id: upload\n"
+            "    type: io.kestra.plugin.scripts.shell.Commands\n"
+            "    env:\n"
+            "      AWS_ACCESS_KEY_ID: \"{{ secret('AWS_ACCESS_KEY_ID') }}\"\n"
+            "    commands:\n"
+            "      - aws s3 cp export.csv s3://exports/\n",
+            files={"policies/warehouse.yaml": WAREHOUSE_POLICY},
+            config={"kestra-version": "2.0", "edition": "ee", "policies": ["policies/warehouse.yaml"]},
+            line=8,
+            column=7,
+            end_column=24,
+            message="Env key 'AWS_ACCESS_KEY_ID' of task 'upload' is a credential or shared runtime value; "
+            "move it to a Policy `Add` rule (`where: type STARTS_WITH` a prefix of "
+            "'io.kestra.plugin.scripts.shell.Commands'; `policyRefs:` for a REFERENCE policy)",
+            note="Kestra 2.0 Enterprise: a Policy replaces pluginDefaults",
+        ),
     ]
 
     def check_flow(self, flow: Flow, context: RuleContext) -> Iterable[Diagnostic]:
-        from contractlint.flow.defaults import env_providers
+        from contractlint.flow.defaults import env_providers, provider_kind
 
+        target = context.project.target
+        if provider_kind(context.project) is None:
+            return  # 2.x open source: nothing central to move it to (see the explanation)
         options = context.options
         patterns = [*options["patterns"], *options["extend-patterns"]]
         ignored = options["ignore-patterns"]
@@ -848,12 +1024,17 @@ tasks:
                     continue
                 if is_task_specific(value_node):
                     continue
-                where = f"type '{task.type}' or a prefix of it" if task.type else "the task's type"
+                if target.is_v2:
+                    where = f"`where: type STARTS_WITH` a prefix of '{task.type}'" if task.type else "a `where` on type"
+                    destination = f"a Policy `Add` rule ({where}; `policyRefs:` for a REFERENCE policy)"
+                else:
+                    where = f"type '{task.type}' or a prefix of it" if task.type else "the task's type"
+                    destination = f"pluginDefaults ({where})"
                 diagnostic = self.flow_diagnostic(
                     flow,
                     yn.node_span(flow.source, key_node),
                     f"env key '{key}' of {owner(task)} is a credential or shared runtime value; "
-                    f"move it to pluginDefaults ({where}) so every task gets it from one place",
+                    f"move it to {destination} so every task gets it from one place",
                     task=task,
                 )
                 yield redacted(diagnostic, flow, secrets)

@@ -477,6 +477,10 @@ class EnvNotProvided(Rule):
     summary = "Inline Python (or the project function it calls) reads os.environ[K] but the task is not given K"
     # "include": also the namespace files a task includes (`{{ read('etl.py') }}`).
     python_scope = ("inline", "include")
+    kestra_targets = (
+        "every Kestra version; the providers follow the target: plugin defaults on 1.x, Policies named by "
+        "`policies` on 2.x Enterprise Edition, only the task's own env on 2.x open source."
+    )
     explanation = """
 ## What it does
 For every task with inline Python, lists the variables its process is given —
@@ -556,6 +560,11 @@ tasks:
 Credentials and shared values (tokens, database hosts) belong in `pluginDefaults`
 (contract 2); add task-specific values to the task's `env`, and variables the
 runtime gives every task to `runtime-env` in the configuration.
+
+On a Kestra 2.x target `pluginDefaults` are not applied (2.0 removes them). In the
+Enterprise Edition what a task is given comes from the `Add` rules of the Policies
+named by `policies` (minus what a `Delete` rule removes), as Kestra applies them; in
+open source, only from the task's own `env` and `runtime-env`.
 """
     VALID = [
         Valid(
@@ -616,6 +625,15 @@ runtime gives every task to `runtime-env` in the configuration.
             config={"namespace-files": ["scripts/{namespace}"]},
             note="one folder per namespace; an include that is not in the repository is skipped",
         ),
+        Valid(
+            FLOW_HEAD + "    script: |\n      import os\n      print(os.environ[\"DB_URL\"])\n",
+            files={"policies/warehouse.yaml": (
+                "id: warehouse\nrules:\n  - type: io.kestra.plugin.ee.rules.Add\n    on: PLUGIN\n    where:\n"
+                "      - field: type\n        operator: STARTS_WITH\n        value: io.kestra.plugin.scripts.python\n"
+                "    values:\n      env:\n        DB_URL: \"{{ secret('DB_URL') }}\"\n")},
+            config={"kestra-version": "2.0", "edition": "ee", "policies": ["policies/warehouse.yaml"]},
+            note="Kestra 2.0 Enterprise: an ACTIVE policy's Add rule gives the task DB_URL",
+        ),
     ]
     INVALID = [
         Invalid(
@@ -662,6 +680,28 @@ runtime gives every task to `runtime-env` in the configuration.
             message="Task 'load' of flow company.sales.load_orders (flows/example.yaml:4), which includes this file, "
             "does not provide environment variable 'DB_URL'",
             note="a namespace file the task includes with read() (found under `namespace-files`): reported in that file",
+        ),
+        Invalid(
+            "id: load_orders\nnamespace: company.sales\npluginDefaults:\n  - type: io.kestra.plugin.scripts\n"
+            "    values:\n      env:\n        DB_URL: \"{{ secret('DB_URL') }}\"\n"
+            "tasks:\n  - id: load\n    type: " + SCRIPT + "\n    script: |\n      import os\n"
+            "      print(os.environ[\"DB_URL\"])\n",
+            config={"kestra-version": "2.0"},
+            line=13, column=13, end_column=33,
+            message="Task 'load' does not provide environment variable 'DB_URL': KeyError at run time; add it to "
+            "the task's env",
+            note="Kestra 2.0 open source: the flow's pluginDefaults are not applied, and nothing else injects env",
+        ),
+        Invalid(
+            FLOW_HEAD + "    script: |\n      import os\n      print(os.environ[\"DB_URL\"])\n",
+            files={"policies/warehouse.yaml": (
+                "id: warehouse\nenforcement: REFERENCE\nrules:\n  - type: io.kestra.plugin.ee.rules.Add\n"
+                "    on: PLUGIN\n    values:\n      env:\n        DB_URL: \"{{ secret('DB_URL') }}\"\n")},
+            config={"kestra-version": "2.0", "edition": "ee", "policies": ["policies/warehouse.yaml"]},
+            line=8, column=13, end_column=33,
+            message="add it to the task's env or to a Policy `Add` rule; policy 'warehouse' "
+            "(policies/warehouse.yaml:4) provides it: list 'warehouse' in the flow's or the task's `policyRefs`",
+            note="Kestra 2.0 Enterprise: a REFERENCE policy the flow does not list in policyRefs",
         ),
     ]
 
@@ -722,6 +762,8 @@ runtime gives every task to `runtime-env` in the configuration.
         yield from calls
 
     def _message(self, code: PythonCode, project: Any, key: str, where: str | None) -> str:
+        from contractlint.flow.defaults import provider_kind, unmatched_provider_hint
+
         task, flow = code.task, code.flow
         who = f"Task '{task.id}'" if task.id is not None else f"The task at {task.location}"
         if code.file is not flow.source:
@@ -729,26 +771,11 @@ runtime gives every task to `runtime-env` in the configuration.
             line = task.node.start_mark.line + 1
             who += f" of flow {flow.ref or flow.id or flow.namespace} ({flow.source.path}:{line}), which includes this file,"
         read = f" read by {where}" if where is not None else ""
-        hint = _other_defaults(task, flow, project, key)
+        # Where shared values go depends on the Kestra target (pluginDefaults, a Policy, or nowhere).
+        central = provider_kind(project)
+        destination = f"the task's env or to {central}" if central is not None else "the task's env"
+        hint = unmatched_provider_hint(task, flow, project, key)
         return (
-            f"{who} does not provide environment variable '{key}'{read}: KeyError at run time; add it to the "
-            f"task's env or to pluginDefaults{hint}"
+            f"{who} does not provide environment variable '{key}'{read}: KeyError at run time; "
+            f"add it to {destination}{hint}"
         )
-
-
-def _other_defaults(task: Task, flow: Flow, project: Any, key: str) -> str:
-    """Name a plugin default that gives ``key`` to other types, a likely typo or a
-    type that is too narrow."""
-    from contractlint.flow import yaml_nodes as yn
-    from contractlint.flow.defaults import flow_defaults
-
-    for default in (*flow_defaults(flow), *project.global_defaults):
-        if default.matches(task.type):
-            continue
-        env = default.value("env")
-        if env is not None and any(yn.scalar_text(k) == key for k, _ in yn.items(env[1])):
-            return (
-                f"; the pluginDefaults entry for type '{default.type}' ({default.where}) provides it but does not "
-                f"match type '{task.type}'"
-            )
-    return ""
