@@ -1,7 +1,8 @@
 """The engine: one file's bytes in, its diagnostics out.
 
-Each file is decoded once and parsed once (YAML node graph, libcst module per piece
-of Python); every enabled rule reads the same parse. ``lint_bytes`` depends only on
+Each file is decoded once and parsed once (YAML node graph; CPython's ``ast`` and one
+shared analysis per piece of Python); every enabled rule reads the same parse, and
+the nodes Python rules check are handed to them from that one traversal. ``lint_bytes`` depends only on
 the bytes, the path and the settings (plus, for CL203, the project modules it
 reads), so files can be linted in any order, in parallel, or from a cache.
 """
@@ -100,18 +101,27 @@ class Linter:
         from contractlint.rules.files import python_syntax_error
 
         try:
-            code.module  # noqa: B018 - parse once, here, before any rule runs
+            analysis = code.parse()  # once, here, before any rule runs
         except PythonSyntaxError as error:
             parsed.parse_errors += 1
-            return [python_syntax_error(code, error)]
-        found: list[Diagnostic] = []
-        for rule in rules:
-            try:
-                found.extend(rule.check_python(code, self.contexts[rule.code]))
-            except RecursionError:
-                # Nesting beyond even the raised recursion limit: say so at the code, and
-                # let the other rules and files go on.
-                return [python_syntax_error(code, PythonSyntaxError("nested too deeply to analyse", 1, 1))]
+            # What needs no syntax tree (line counts, Pebble) is still checked.
+            found = [python_syntax_error(code, error)]
+            for rule in rules:
+                if not rule.needs_syntax_tree:
+                    found.extend(rule.check_python(code, self.contexts[rule.code]))
+            return found
+        found = []
+        try:
+            for rule in rules:
+                context = self.contexts[rule.code]
+                found.extend(rule.check_python(code, context))
+                for node_type in rule.node_types:
+                    for node in analysis.nodes(node_type):
+                        found.extend(rule.check_node(node, code, context))
+        except RecursionError:
+            # Nesting beyond even the raised recursion limit: say so at the code, and
+            # let the other rules and files go on.
+            return [python_syntax_error(code, PythonSyntaxError("nested too deeply to analyse", 1, 1))]
         return found
 
     def _lint_yaml(self, source: SourceFile, parsed: ParsedFile) -> tuple[str, list[Diagnostic]]:

@@ -9,6 +9,7 @@ they do not depend on rules still being written.
 
 from __future__ import annotations
 
+import ast
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -43,19 +44,11 @@ class FallbackCall(Rule):
     name = "test-fallback-call"
     default_enabled = False
 
-    def check_python(self, code, context: RuleContext) -> Iterable[Diagnostic]:
-        import libcst as cst
+    node_types = (ast.Call,)
 
-        found = []
-        rule = self
-
-        class Finder(cst.CSTVisitor):
-            def visit_Call(self, node: cst.Call) -> None:
-                if isinstance(node.func, cst.Name) and node.func.value == "fallback":
-                    found.append(rule.code_diagnostic(code, node, "Call to fallback()"))
-
-        code.module.visit(Finder())
-        return found
+    def check_node(self, node, code, context: RuleContext) -> Iterable[Diagnostic]:
+        if isinstance(node.func, ast.Name) and node.func.id == "fallback":
+            yield self.code_diagnostic(code, node, "Call to fallback()")
 
 
 class EnvEntry(Rule):
