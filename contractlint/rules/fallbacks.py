@@ -531,9 +531,10 @@ resolved, a class of your own that happens to be named `Exception` is not it)
 whose handler does not re-raise or exit. It is reported at the `except` clause.
 
 A handler re-raises or exits when every path through it ends in a `raise`
-statement (`raise`, `raise X`, `raise X from e`), a call to `sys.exit`,
-`os._exit`, `os.abort`, `exit` or `quit` (any import alias: `import sys as
-system; system.exit(1)`, `from sys import exit`), `pytest.fail` or
+statement (`raise`, `raise X`, `raise X from e`, `raise SystemExit(2)`), a call
+to `sys.exit`, `os._exit`, `os.abort`, `exit` or `quit` (any import alias:
+`import sys as system; system.exit(1)`, `from sys import exit`; also returned,
+`return sys.exit(2)`), `pytest.fail` or
 `assert_never`, or a call to a helper that always raises: a function of the same
 module, or of a project module (resolved through the `src` roots, relative
 imports included), whose body always raises or exits, or one annotated
@@ -584,6 +585,12 @@ def load_prompt(name):
               note="exiting ends the run loudly; aliased `sys` is resolved"),
         Valid('from sys import exit\n\ntry:\n    run()\nexcept:\n    exit(2)\n'),
         Valid('import os\n\ntry:\n    run()\nexcept Exception:\n    os._exit(1)\n'),
+        Valid('import os\nimport sys\n\n\ndef main():\n    try:\n        run()\n    except Exception:\n'
+              '        log.exception("run failed")\n        return sys.exit(2)\n\n\ndef child():\n    try:\n'
+              '        run()\n    except BaseException:\n        return os._exit(1)\n',
+              note="`return sys.exit(2)` ends the handler with an exit: the call never returns"),
+        Valid('try:\n    run()\nexcept Exception as error:\n    log.error("run failed: %s", error)\n'
+              '    raise SystemExit(2) from error\n', note="raising SystemExit is exiting"),
         Valid('try:\n    run()\nexcept Exception as error:\n    if retryable(error):\n        raise RetryLater() from error\n'
               '    else:\n        raise\n', note="every branch re-raises"),
         Valid("class Exception(Exception):\n    pass\n\ntry:\n    run()\nexcept Exception:\n    pass\n",

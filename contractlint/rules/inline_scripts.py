@@ -64,7 +64,8 @@ class InlineScriptTooLong(Rule):
 ## What it does
 Counts the code lines of an inline Python script (a Script task's `script`, or a
 `*.py` entry of `inputFiles`) — blank lines and comment-only lines don't count —
-and reports a script with `max-lines` (15) or more, at its key.
+and reports a script with `max-lines` (15) or more, at its key. A script that does
+not parse (CL003) is counted too.
 
 ## Why is this bad?
 A long inline script is business logic hidden in YAML: no tests, no imports from
@@ -120,6 +121,14 @@ function keeps the logic where tools and people can read it.
             column=7,
             end_column=14,
             message="Inline script inputFiles.main.py has 4 code lines (limit 4)",
+        ),
+        Invalid(
+            FLOW_HEAD + "    script: |\n" + "".join(f"      x{i} = {i}\n" for i in range(14)) + "      print(x0\n",
+            line=6,
+            column=5,
+            end_column=11,
+            message="Inline script has 15 code lines (limit 15)",
+            note="a script that does not parse is still counted (CL003 reports the syntax error)",
         ),
     ]
 
@@ -351,6 +360,7 @@ Reports every Pebble expression (`{{ … }}`) and tag (`{% if %}`, `{% for %}`,
 of `inputFiles` — at its exact position. Comments (`{# … #}`) and
 `{% raw %}…{% endraw %}` blocks are not templating and are not reported; for an
 `{% if %}…{% else %}…{% endif %}` construct only the opening tag is reported.
+Scripts that do not parse (CL003) are checked too: Pebble is found in the text.
 Expressions inside Python strings and comments count too: Kestra renders the
 whole script, so a line break in the value turns a comment into code.
 
@@ -451,6 +461,13 @@ passed through `env` is data: it cannot change the program.
             line=6, column=5, end_column=11,
             message="(script line 2)",
             note="a quoted script cannot be mapped exactly: the finding is at the key, naming the script line",
+        ),
+        Invalid(
+            FLOW_HEAD + "    script: |\n      from pipelines.load import load\n"
+            "      load(table=\"{{ inputs.table }}\", limit=\n",
+            line=8, column=19, end_column=37,
+            message="Pebble expression `{{ inputs.table }}` is pasted into the Python source",
+            note="a script that does not parse is still checked (CL003 reports the syntax error)",
         ),
     ]
 
