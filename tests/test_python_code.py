@@ -17,7 +17,7 @@ from conftest import REPO
 from contractlint.diagnostics import Span
 from contractlint.python.code import PythonSyntaxError, module_code
 from contractlint.python.environ import env_facts
-from contractlint.python.lexical import requote_fstrings, string_pieces
+from contractlint.python.lexical import for_older_parser, string_pieces
 from contractlint.source import SourceFile
 
 SCRIPT = "io.kestra.plugin.scripts.python.Script"
@@ -105,11 +105,20 @@ def test_lone_cr_module_end_to_end(cli, tmp_path: Path) -> None:
         ("y = 'éé'; nonlocal z\n", "nonlocal declaration not allowed at module level", 1, 11),
         ("x = 1\nnonlocal x\n", "name 'x' is assigned to before nonlocal declaration", 2, 1),
         ("def f():\n    nonlocal missing\n", "no binding for nonlocal 'missing' found", 2, 5),
-        ("a\u200db = 1\n", "invalid non-printable character U+200D", 1, 2),
+        ("a\u200db = 1\n", None, 1, 2),  # CPython's words for it vary by version
         ("def broken(:\n    pass\n", "invalid syntax", 1, 12),
     ],
 )
-def test_code_cpython_rejects_is_a_syntax_error_at_its_position(text: str, message: str, line: int, column: int) -> None:
+def test_code_cpython_rejects_is_a_syntax_error_at_its_position(
+    text: str, message: str | None, line: int, column: int
+) -> None:
+    if message is None:
+        try:
+            ast.parse(text)
+        except SyntaxError as cpython:
+            message = cpython.msg
+        else:
+            pytest.skip("this Python accepts it (Unicode 15.1 made U+200D an identifier character)")
     code = code_of(text)
     with pytest.raises(PythonSyntaxError) as error:
         code.parse()
@@ -124,13 +133,15 @@ def test_nonlocal_and_zero_width_joiner_are_cl003_not_internal_errors(cli, tmp_p
     write(tmp_path, "flows/f.yaml", f"id: f\nnamespace: company.team\ntasks:\n  - id: t\n    type: {SCRIPT}\n"
           "    script: |\n      import os\n      nonlocal x\n")
     found = lint_json(cli, tmp_path, ".")
-    assert [item[:6] for item in found] == [
-        ("flows/f.yaml", "CL003", 8, 7, 8, 8),
-        ("nonlocal.py", "CL003", 2, 1, 2, 2),
-        ("zwj.py", "CL003", 2, 2, 2, 3),
-    ]
+    assert [item[:6] for item in found[:2]] == [("flows/f.yaml", "CL003", 8, 7, 8, 8), ("nonlocal.py", "CL003", 2, 1, 2, 2)]
     assert found[1][6] == "Python does not parse: nonlocal declaration not allowed at module level"
-    assert found[2][6] == "Python does not parse: invalid non-printable character U+200D"
+    try:
+        ast.parse("a\u200db = 1\n")
+    except SyntaxError:  # CPython before 3.13 (Unicode 15.1) rejects the identifier
+        assert [item[:6] for item in found[2:]] == [("zwj.py", "CL003", 2, 2, 2, 3)]
+        assert "U+200D" in found[2][6] and found[2][6].startswith("Python does not parse: ")
+    else:  # valid Python: analysed like any other
+        assert [item[:2] for item in found[2:]] == [("zwj.py", "CL202")]
 
 
 def test_parse_warnings_never_reach_stderr(tmp_path: Path) -> None:
@@ -149,12 +160,16 @@ def test_parse_warnings_never_reach_stderr(tmp_path: Path) -> None:
 # -- Python written for a newer CPython ------------------------------------------------------
 
 
-def test_fstrings_reusing_their_quote_are_requoted_in_place() -> None:
+def test_newer_syntax_is_respelled_in_place_for_an_older_parser() -> None:
     text = 'print(f"::{"count"}::{len(x)}")\nx = f"{a[\'k\']}"\ny = "{"\n'
-    requoted = requote_fstrings(text)
-    assert requoted == 'print(f\'::{"count"}::{len(x)}\')\nx = f"{a[\'k\']}"\ny = "{"\n'
-    assert requote_fstrings('x = f"{a}"\n') is None
-    assert requote_fstrings('x = f"{b["\'"]}"\n') is None  # both quotes inside: cannot be requoted
+    older = for_older_parser(text, (3, 11))
+    assert older == 'print(f\'::{"count"}::{len(x)}\')\nx = f"{a[\'k\']}"\ny = "{"\n'
+    assert for_older_parser('x = f"{a}"\n', (3, 11)) is None
+    assert for_older_parser('x = f"{b["\'"]}"\n', (3, 11)) is None  # both quotes inside: cannot be requoted
+    handlers = 'try:\n    run()\nexcept *ValueError:\n    pass\nexcept* (A, B):  # except*\n    "except*"\n'
+    assert for_older_parser(handlers, (3, 10)) == handlers.replace("except *", "except  ").replace("except* (", "except  (")
+    assert for_older_parser(handlers, (3, 11)) is None
+    assert for_older_parser("exception*2\n", (3, 10)) is None
 
 
 def test_pep_701_fstrings_are_analysed_on_every_supported_python() -> None:

@@ -38,8 +38,6 @@ LOCAL = "local"
 
 FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 COMPREHENSION_TYPES = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
-# Fields that never hold a child worth visiting (expression contexts, operators).
-_SKIPPED_FIELDS = frozenset({"ctx", "op", "ops", "type_comment"})
 
 
 @dataclass(frozen=True)
@@ -51,27 +49,34 @@ class QualifiedName:
 class Scope:
     """A namespace: what it binds, what it declares ``global``/``nonlocal``."""
 
-    __slots__ = ("kind", "node", "parent", "name", "bindings", "declared", "star_imports", "prefix")
+    __slots__ = ("kind", "node", "parent", "name", "bindings", "declared", "star_imports", "_prefix")
 
     def __init__(self, kind: str, node: ast.AST, parent: Scope | None, name: str | None = None) -> None:
-        self.kind = kind  # "module", "function", "class", "comprehension" or "annotation"
+        self.kind = kind  # "module", "function" (a lambda too), "class", "comprehension", "annotation", "builtins"
         self.node = node
         self.parent = parent
         self.name = name
         self.bindings: dict[str, list[Binding]] = {}
         self.declared: dict[str, tuple[str, ast.AST]] = {}  # name → ("global" | "nonlocal", statement)
         self.star_imports: list[ast.ImportFrom] = []
-        # The prefix of qualified names of what this scope binds (PEP 3155, as libcst).
-        if parent is None:
-            self.prefix = ""
-        elif kind == "class":
-            self.prefix = _join(parent.prefix, name)
-        elif kind == "comprehension":
-            self.prefix = _join(parent.prefix, "<comprehension>")
-        elif kind == "annotation":
-            self.prefix = parent.prefix
-        else:
-            self.prefix = _join(parent.prefix, name, "<locals>")
+        self._prefix: str | None = None
+
+    @property
+    def prefix(self) -> str:
+        """The prefix of qualified names of what this scope binds (PEP 3155, as libcst)."""
+        if self._prefix is None:
+            parent, kind = self.parent, self.kind
+            if parent is None:
+                self._prefix = ""
+            elif kind == "class":
+                self._prefix = _join(parent.prefix, self.name)
+            elif kind == "comprehension":
+                self._prefix = _join(parent.prefix, "<comprehension>")
+            elif kind == "annotation":
+                self._prefix = parent.prefix
+            else:
+                self._prefix = _join(parent.prefix, self.name, "<locals>")
+        return self._prefix
 
     def bind(self, name: str, kind: str, node: ast.AST, statement: ast.AST | None = None) -> None:
         binding = Binding(name, kind, node, self, statement)
@@ -293,7 +298,7 @@ class Analysis:
                 if isinstance(parent, (ast.For, ast.AsyncFor, ast.withitem, ast.comprehension)):
                     node = child  # the loop target / `as` target itself
                     break
-                if not isinstance(parent, (ast.Tuple, ast.List, ast.Starred, ast.Attribute, ast.Subscript)):
+                if not isinstance(parent, (ast.Tuple, ast.List, ast.Starred)):
                     break
                 child, parent = parent, self._parents.get(id(parent))
         return node.end_lineno, node.end_col_offset
@@ -339,7 +344,7 @@ class Analysis:
         parents, scopes, by_type = self._parents, self._scopes, self._by_type
         fields_of = _FIELDS
         special = _SPECIAL
-        ast_type = ast.AST
+        name_type, store, load = ast.Name, ast.Store, ast.Load
         stack: list[tuple[ast.AST, Scope, ast.AST | None]] = [(self.tree, self.module_scope, None)]
         pop, push = stack.pop, stack.append
         while stack:
@@ -353,6 +358,11 @@ class Analysis:
                 by_type[cls] = [node]
             else:
                 nodes.append(node)
+            if cls is name_type:  # a third of all nodes: no children, maybe a binding
+                context = node.ctx.__class__
+                if context is not load:
+                    scope.bind(node.id, "assign" if context is store else "del", node)
+                continue
             handler = special.get(cls)
             if handler is not None and handler(self, node, scope, push):
                 continue  # the handler pushed the children, each with its scope
@@ -365,9 +375,9 @@ class Analysis:
                     continue
                 if value.__class__ is list:
                     for child in reversed(value):
-                        if isinstance(child, ast_type):
+                        if child is not None:
                             push((child, scope, node))
-                elif isinstance(value, ast_type):
+                else:
                     push((value, scope, node))
 
     def _record(self, node: ast.AST, scope: Scope, parent: ast.AST) -> None:
@@ -420,10 +430,43 @@ class Analysis:
 
 
 def _fields(cls: type) -> tuple[str, ...]:
-    """The fields of ``cls`` that may hold children, reversed (the walk pops them)."""
-    fields = tuple(reversed([name for name in cls._fields if name not in _SKIPPED_FIELDS]))
+    """The fields of ``cls`` that hold nodes (or lists of nodes), reversed: the walk
+    pops them. Names, operators, flags and constants are not children."""
+    types = getattr(cls, "_field_types", None)  # Python 3.13+: the grammar says it
+    if types is not None:
+        names = [name for name in cls._fields if _holds_nodes(types.get(name))]
+    else:
+        skipped = _SCALAR_FIELDS.get(cls.__name__, _DEFAULT_SCALARS)
+        names = [name for name in cls._fields if name not in skipped]
+    fields = tuple(reversed(names))
     _FIELDS[cls] = fields
     return fields
+
+
+def _holds_nodes(annotation: object) -> bool:
+    import typing
+
+    arguments = typing.get_args(annotation)
+    if arguments:
+        return any(_holds_nodes(argument) for argument in arguments)
+    return (
+        isinstance(annotation, type) and issubclass(annotation, ast.AST)
+        and not issubclass(annotation, (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop))
+    )
+
+
+# Fields that never hold a node: identifiers, flags, operators, expression contexts.
+_DEFAULT_SCALARS = frozenset({
+    "ctx", "op", "ops", "type_comment", "id", "attr", "arg", "asname", "module", "level", "kind",
+    "conversion", "is_async", "simple", "tag", "rest", "kwd_attrs", "name",
+})
+_SCALAR_FIELDS = {
+    "Constant": _DEFAULT_SCALARS | {"value"},
+    "MatchSingleton": _DEFAULT_SCALARS | {"value"},
+    "Global": _DEFAULT_SCALARS | {"names"},
+    "Nonlocal": _DEFAULT_SCALARS | {"names"},
+    "TypeAlias": _DEFAULT_SCALARS - {"name"},  # `type X = …`: the name is a Name node
+}
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
@@ -431,15 +474,6 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 
 # -- nodes that bind names or open scopes ---------------------------------------------------
 # A handler returns True when it pushed the node's children itself.
-
-
-def _name(analysis: Analysis, node: ast.Name, scope: Scope, push) -> bool:
-    context = node.ctx.__class__
-    if context is ast.Store:
-        scope.bind(node.id, "assign", node)
-    elif context is ast.Del:
-        scope.bind(node.id, "del", node)
-    return True  # a Name has no children
 
 
 def _function(analysis: Analysis, node: ast.AST, scope: Scope, push) -> bool:
@@ -603,7 +637,6 @@ def _type_parameter(analysis: Analysis, node: ast.AST, scope: Scope, push) -> bo
 
 
 _SPECIAL = {
-    ast.Name: _name,
     ast.FunctionDef: _function,
     ast.AsyncFunctionDef: _function,
     ast.Lambda: _lambda,

@@ -32,7 +32,7 @@ from contractlint.python.lexical import (
     after_keyword,
     close_parens,
     opening_parens,
-    requote_fstrings,
+    for_older_parser,
     semicolon_after,
     skip_spaces,
 )
@@ -425,10 +425,10 @@ def _parse(text: str) -> tuple[ast.Module, str]:
             try:
                 tree = ast.parse(text)
             except SyntaxError:
-                requoted = requote_fstrings(text) if sys.version_info < (3, 12) else None
-                if requoted is None:
+                older = for_older_parser(text, sys.version_info[:2]) if sys.version_info < (3, 12) else None
+                if older is None:
                     raise
-                tree, parsed = ast.parse(requoted), requoted  # same length and lines: positions hold
+                tree, parsed = ast.parse(older), older  # same length and lines: positions hold
     except SyntaxError as error:
         if error.msg == "too many nested parentheses":
             depth = bracket_depth(text, "([{", ")]}")

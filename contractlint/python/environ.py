@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from contractlint.python.analysis import BUILTIN, FUNCTION_TYPES, IMPORT, LOCAL, is_dotted_name
+from contractlint.python.lexical import skip_spaces
 
 if TYPE_CHECKING:
     from contractlint.python.code import Located, PythonCode
@@ -741,25 +742,18 @@ def imported_modules(code: PythonCode) -> list[tuple[Located, list[str]]]:
             if not any(alias.name == "*" for alias in statement.names):
                 modules += [f"{name}.{alias.name}" for alias in statement.names]
             start = code.node_offsets(statement)[0] + len("from")
-            found.append((_dotted_span(code, _skip_space(code.text, start)), modules))
+            found.append((_dotted_span(code, skip_spaces(code.text, start)), modules))
     return found
 
 
-def _skip_space(text: str, index: int) -> int:
-    from contractlint.python.lexical import skip_spaces
-
-    return skip_spaces(text, index)
-
-
 def _dotted_span(code: PythonCode, start: int) -> Located:
-    """The dotted name written at ``start`` (``a . b`` included), placed like a node."""
-    from contractlint.python.lexical import skip_spaces
-
+    """The dotted name written at ``start`` (``a . b`` included), placed like a node:
+    what an import names, which ``ast`` keeps only as a string."""
     text = code.text
     index = start
     while True:
         end = index
-        while end < len(text) and (text[index:end + 1]).isidentifier():
+        while end < len(text) and text[index : end + 1].isidentifier():
             end += 1
         after = skip_spaces(text, end)
         if end == index or after >= len(text) or text[after] != ".":

@@ -153,16 +153,20 @@ def string_pieces(text: str, start: int, end: int) -> list[tuple[str, bool]]:
     return pieces
 
 
-# -- f-strings written for Python 3.12 (PEP 701), read by an older CPython -------------
+# -- syntax of a newer Python, read by an older CPython ------------------------------------
 
 _PREFIX_LETTERS = frozenset("rRbBuUfF")
 
 
-def requote_fstrings(text: str) -> str | None:
-    """``text`` with each f-string that reuses its own quote inside a replacement field
-    (``f"{x["a"]}"``, valid since Python 3.12) written with the other quote character
-    instead (``f'{x["a"]}'``), so that an older CPython parses it. Same length and line
-    structure, so every position stays. None when nothing needed (or could) change."""
+def for_older_parser(text: str, version: tuple[int, int]) -> str | None:
+    """``text`` as CPython ``version`` can parse it, where a newer construct has an
+    older spelling of the same length (so every position stays):
+
+    * an f-string reusing its own quote inside a replacement field (``f"{x["a"]}"``,
+      Python 3.12, PEP 701) is written with the other quote (``f'{x["a"]}'``);
+    * ``except*`` (Python 3.11, PEP 654) is read as ``except`` (one space for the star).
+
+    None when nothing needed (or could) change."""
     chars = list(text)
     changed = False
     index, length = 0, len(text)
@@ -172,19 +176,26 @@ def requote_fstrings(text: str) -> str | None:
             while index < length and text[index] not in "\r\n":
                 index += 1
             continue
-        if char in "'\"" or (char in _PREFIX_LETTERS and (index == 0 or not _is_name_char(text[index - 1]))):
+        starts_word = index == 0 or not _is_name_char(text[index - 1])
+        if char in "'\"" or (char in _PREFIX_LETTERS and starts_word):
             literal = _string_at(text, index)
             if literal is not None:
                 start, body_start, body_end, end, is_fstring, quotes_inside = literal
                 quote = text[body_start - 1]
                 triple = text[start:body_start].endswith(quote * 3)
-                if is_fstring and quotes_inside and not triple:
+                if version < (3, 12) and is_fstring and quotes_inside and not triple:
                     other = "'" if quote == '"' else '"'
                     if other not in text[body_start:body_end] and "\\" not in text[body_start:body_end]:
                         chars[body_start - 1] = chars[body_end] = other
                         changed = True
                 index = end
                 continue
+        if version < (3, 11) and char == "e" and starts_word and text.startswith("except", index):
+            after = index + len("except")
+            star = skip_spaces(text, after)
+            if star < length and text[star] == "*" and not (after < length and _is_name_char(text[after])):
+                chars[star] = " "
+                changed = True
         index += 1
     return "".join(chars) if changed else None
 
