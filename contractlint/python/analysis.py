@@ -175,8 +175,11 @@ def _builtin(name: str) -> list[Binding]:
 class Analysis:
     """Scopes, bindings, parents and nodes by kind of one syntax tree."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, strict: bool = True) -> None:
+        """``strict``: a ``nonlocal`` with no enclosing binding is a ``ScopeError``
+        (when CPython disagrees, lenient: it refers to the enclosing function)."""
         self.tree = tree
+        self._strict = strict
         self.module_scope = Scope("module", tree, None)
         self._parents: dict[int, ast.AST] = {}
         self._scopes: dict[int, Scope] = {}
@@ -398,7 +401,9 @@ class Analysis:
                     continue
                 target = self._nonlocal_target(scope, name)
                 if target is None:
-                    raise ScopeError(statement)
+                    if self._strict or scope.parent is None:
+                        raise ScopeError(statement)
+                    target = scope.parent
                 self._nonlocal_targets[(id(scope), name)] = target
                 targets.append((scope, name, target))
         for scope, name, target in targets:
@@ -608,7 +613,9 @@ def _import_from(analysis: Analysis, node: ast.ImportFrom, scope: Scope, push) -
 def _declaration(analysis: Analysis, node: ast.AST, scope: Scope, push) -> bool:
     kind = "global" if isinstance(node, ast.Global) else "nonlocal"
     if kind == "nonlocal" and scope.kind == "module":
-        raise ScopeError(node)
+        if analysis._strict:
+            raise ScopeError(node)  # CPython rejects it
+        return True
     if kind == "global" and scope.kind == "module":
         return True  # allowed, and changes nothing
     if not scope.declared:

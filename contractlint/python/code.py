@@ -9,9 +9,11 @@ at the ``script`` key and name the script line in the message.
 
 Parsing is CPython's: ``ast.parse`` once per code (its ``SyntaxWarning``s silenced:
 they are the user's business, not lint output), then one ``Analysis`` traversal
-(``contractlint.python.analysis``) that every rule reads. libcst is imported only by
-``concrete_module``, for a fix that needs a concrete syntax tree: linting a file
-never imports it.
+(``contractlint.python.analysis``) that every rule reads. An older CPython reads
+newer syntax that has an older spelling of the same length (PEP 701 f-strings,
+``except*``; ``lexical.for_older_parser``). libcst is imported only by
+``concrete_module``, for a fix that needs a concrete syntax tree, and to tell code
+written for a newer Python from broken code: linting a valid file never imports it.
 
 Positions: ``ast`` counts lines as CPython breaks them (``\\r\\n``, ``\\r``, ``\\n``,
 which ``contractlint.source.line_starts`` reproduces) and columns in UTF-8 bytes;
@@ -31,8 +33,8 @@ from contractlint.diagnostics import Edit, Span
 from contractlint.python.lexical import (
     after_keyword,
     close_parens,
-    opening_parens,
     for_older_parser,
+    opening_parens,
     semicolon_after,
     skip_spaces,
 )
@@ -131,7 +133,10 @@ class PythonCode:
                 try:
                     analysis = Analysis(tree)
                 except ScopeError as error:
-                    raise self._scope_error(error.node, parsed) from error
+                    failure = self._scope_error(error.node, parsed)
+                    if failure is not None:
+                        raise failure from error
+                    analysis = Analysis(tree, strict=False)  # CPython accepts it: so do we
             except PythonSyntaxError as failure:
                 self._failure = failure
                 raise
@@ -160,24 +165,23 @@ class PythonCode:
             self._concrete = cst.parse_module(self.text)
         return self._concrete
 
-    def _scope_error(self, node: ast.AST, parsed: str) -> PythonSyntaxError:
-        """CPython's own words for a ``nonlocal`` its compiler rejects (its symbol table
-        is the authority; it only reads the code)."""
+    def _scope_error(self, node: ast.AST, parsed: str) -> PythonSyntaxError | None:
+        """CPython's own words for a ``nonlocal`` its compiler rejects: its symbol table
+        is the authority (it only reads the code). None when it accepts the code."""
         import symtable
         import warnings
 
-        line, column = self.node_position(node)
-        message = "nonlocal declaration not allowed at module level"
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 symtable.symtable(parsed, "<code>", "exec")
         except SyntaxError as error:
-            message = error.msg
+            line, column = self.node_position(node)
             if error.lineno is not None and error.offset is not None and error.lineno <= len(self.line_starts):
                 # The symbol table places errors in UTF-8 bytes, as ast does.
                 line, column = error.lineno, self.char_column(error.lineno, error.offset - 1) + 1
-        return PythonSyntaxError(message, line, column)
+            return PythonSyntaxError(error.msg, line, column)
+        return None
 
     # -- positions -------------------------------------------------------------------
 
@@ -276,7 +280,7 @@ class PythonCode:
 
     def source_text(self, node: Any) -> str:
         """The code of ``node`` as written (Pebble unmasked), without parentheses around
-        the node itself — a generator expression's included, which ``ast`` keeps."""
+        the node itself (``ast`` spans a generator expression's: they are dropped too)."""
         start, end = self.node_offsets(node)
         if isinstance(node, ast.GeneratorExp) and self.text[start] == "(":
             return self.raw[start + 1 : end - 1].strip()

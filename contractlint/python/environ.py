@@ -393,7 +393,7 @@ def _pair_parents(code: PythonCode, access: Any, ancestors: list[Any]) -> list[A
     found: list[Any] = []
     child = access
     for parent in ancestors:
-        if _is_or(parent) and isinstance(parent, ast.BoolOp):
+        if _is_or(parent):
             index = next(i for i, value in enumerate(parent.values) if value is child)
             for prefix in range(max(index, 1), len(parent.values) - 1):
                 found.append(OrPrefix(parent, prefix, code))
