@@ -1,7 +1,8 @@
 """The engine: one file's bytes in, its diagnostics out.
 
-Each file is decoded once and parsed once (YAML node graph, libcst module per piece
-of Python); every enabled rule reads the same parse. ``lint_bytes`` depends only on
+Each file is decoded once and parsed once (YAML node graph; CPython's ``ast`` and one
+shared analysis per piece of Python); every enabled rule reads the same parse, and
+the nodes Python rules check are handed to them from that one traversal. ``lint_bytes`` depends only on
 the bytes, the path and the settings (plus, for CL203, the project modules it
 reads), so files can be linted in any order, in parallel, or from a cache.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from contractlint.config import Settings
 from contractlint.diagnostics import Diagnostic, Span
@@ -108,18 +109,33 @@ class Linter:
         from contractlint.rules.files import python_syntax_error
 
         try:
-            code.module  # noqa: B018 - parse once, here, before any rule runs
+            analysis = code.parse()  # once, here, before any rule runs
         except PythonSyntaxError as error:
             parsed.parse_errors += 1
-            return [python_syntax_error(code, error)]
+            # What needs no syntax tree (line counts, Pebble) is still checked.
+            found = [python_syntax_error(code, error)]
+            for rule in rules:
+                if not rule.needs_syntax_tree:
+                    found.extend(rule.check_python(code, self.contexts[rule.code]))
+            return found
+        try:
+            found = self._run_python_rules(code, rules, analysis)
+        except RecursionError:
+            # Nesting beyond even the raised recursion limit: say so at the code, and
+            # let the other rules and files go on.
+            return [python_syntax_error(code, PythonSyntaxError("nested too deeply to analyse", 1, 1))]
+        return found
+
+    def _run_python_rules(self, code: PythonCode, rules: list[Rule], analysis: Any) -> list[Diagnostic]:
+        """Every rule over the one shared analysis: its whole-code check, then the
+        nodes of the kinds it asked for (indexed by the single traversal)."""
         found: list[Diagnostic] = []
         for rule in rules:
-            try:
-                found.extend(rule.check_python(code, self.contexts[rule.code]))
-            except RecursionError:
-                # Nesting beyond even the raised recursion limit: say so at the code, and
-                # let the other rules and files go on.
-                return [python_syntax_error(code, PythonSyntaxError("nested too deeply to analyse", 1, 1))]
+            context = self.contexts[rule.code]
+            found.extend(rule.check_python(code, context))
+            for node_type in rule.node_types:
+                for node in analysis.nodes(node_type):
+                    found.extend(rule.check_node(node, code, context))
         return found
 
     def _lint_yaml(self, source: SourceFile, parsed: ParsedFile) -> tuple[str, list[Diagnostic]]:
@@ -194,12 +210,10 @@ class Linter:
         from contractlint.suppressions import apply_suppressions
 
         try:
-            code.module  # noqa: B018 - parse once, here, before any rule runs
+            analysis = code.parse()  # once, here, before any rule runs
         except PythonSyntaxError:
             return []
-        found: list[Diagnostic] = []
-        for rule in self.include_rules:
-            found.extend(rule.check_python(code, self.contexts[rule.code]))
+        found = self._run_python_rules(code, self.include_rules, analysis)
         kept = [d for d in found if d.code in self.settings.enabled]
         own = ParsedFile(codes=[code])
         return apply_suppressions(kept, code.file.path, code.file, self.settings, own, report_unused=False)

@@ -70,17 +70,26 @@ class Project:
     _infos: dict[str, ModuleInfo | None] = field(default_factory=dict, repr=False)
     _calls: dict[str, FollowedEnv | None] = field(default_factory=dict, repr=False)
     _imports: dict[tuple[str, ...], FollowedEnv] = field(default_factory=dict, repr=False)
+    _found: dict[str, Path | None] = field(default_factory=dict, repr=False)
 
     def find_module(self, dotted: str) -> Path | None:
         """The file of module ``a.b.c`` under the first ``src`` root that has it."""
+        if dotted not in self._found:
+            self._found[dotted] = self._find_module(dotted)
+        return self._found[dotted]
+
+    def _find_module(self, dotted: str) -> Path | None:
         parts = dotted.split(".")
         if not all(part.isidentifier() for part in parts):
             return None
         for root in self.src:
             base = root.joinpath(*parts)
             for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-                if candidate.is_file():
-                    return candidate
+                try:
+                    if candidate.is_file():
+                        return candidate
+                except OSError:  # a name too long for the file system: not a module here
+                    continue
         return None
 
     def find_namespace_file(self, namespace: str | None, name: str, other: str | None = None) -> Path | None:
@@ -129,7 +138,7 @@ class Project:
             code = module_code(source) if source is not None else None
             try:
                 if code is not None:
-                    code.module  # noqa: B018 - parse now, so a syntax error is known here
+                    code.parse()  # now, so a syntax error is known here
             except PythonSyntaxError:
                 code = None
             self._modules[key] = code
@@ -158,6 +167,7 @@ class Project:
         """``path`` was rewritten (``--fix``): read it again when it is next needed."""
         self._sources.pop(path.resolve(), None)
         self._modules.pop(path.resolve(), None)
+        self._found.clear()
         self._infos.clear()
         self._calls.clear()
         self._imports.clear()
@@ -277,20 +287,16 @@ class Project:
     def _collect(
         self, followed: FollowedEnv, info: ModuleInfo, reads: list[EnvRead], chain: tuple[str, ...], opened: bool
     ) -> None:
-        from libcst.metadata import PositionProvider
-
         followed.assigned |= info.facts.assigned
         followed.opened |= opened
         for read in reads:
             if not read.raises or read.key is None or read.guarded or read.key in info.facts.membership_tested:
                 continue
-            position = info.code.metadata(PositionProvider, read.access).start
+            line, column = info.code.node_position(read.access)
             path = self.find_module(info.dotted)
             if path is None:
                 continue
-            followed.uses.append(
-                EnvUse(read.key, path, position.line, position.column + 1, info.dotted, chain, self.relative(path))
-            )
+            followed.uses.append(EnvUse(read.key, path, line, column, info.dotted, chain, self.relative(path)))
 
 
 def display_path(path: Path) -> str:

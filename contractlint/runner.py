@@ -119,8 +119,9 @@ class Engines:
 
 
 def in_large_stack(work: Callable[[], T]) -> T:
-    """Run ``work`` in a thread with a large stack: libcst's visitors recurse once per
-    syntax level, and real code nests deeper than Python's default recursion limit allows."""
+    """Run ``work`` in a thread with a large stack: the YAML composer, JSON Schema
+    validation and CPython's ``ast`` construction recurse once per nesting level, and
+    real files nest deeper than Python's default recursion limit allows."""
     import threading
 
     outcome: list[T] = []
@@ -372,8 +373,8 @@ def _apply_baselines(request: CheckRequest, resolver: Resolver, run: CheckRun) -
         run.report.stale_baseline += part.stale_baseline
 
 
-# Below this many files a process pool costs more (starting workers, importing libcst
-# in each) than it saves.
+# Below this many files a process pool costs more (starting workers, importing the
+# linter in each) than it saves.
 PARALLEL_MIN_FILES = 64
 MAX_WORKERS = 8
 

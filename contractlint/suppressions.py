@@ -318,6 +318,123 @@ def python_comments(text: str) -> PythonComments:
     return PythonComments(comments, line_map)
 
 
+def noqa_comments(code: PythonCode) -> PythonComments:
+    """``python_comments`` of parsed code, from its syntax tree instead of the (slow)
+    tokenizer: the comments on the lines that mention ``noqa`` (a ``#`` outside every
+    string literal starts one), and the same line map. Code that does not parse, or
+    breaks lines at a lone ``\\r``, is read by the tokenizer."""
+    import ast
+
+    from contractlint.python.code import PythonSyntaxError
+
+    text = code.text
+    if text.count("\r") != text.count("\r\n"):
+        return python_comments(text)
+    try:
+        analysis = code.parse()
+    except PythonSyntaxError:
+        return python_comments(text)
+    literals: list[tuple[int, int, Any]] = []  # the outermost string literals, by start
+    for start, end, node in sorted(
+        ((*code.node_offsets(node), node) for kind in (ast.Constant, ast.JoinedStr) for node in analysis.nodes(kind)
+         if kind is ast.JoinedStr or isinstance(node.value, (str, bytes))),
+        key=lambda found: (found[0], -found[1]),
+    ):
+        if not literals or start >= literals[-1][1]:
+            literals.append((start, end, node))
+    strings = [(start, end) for start, end, _ in literals]
+    starts = [start for start, _ in strings]
+
+    def comment_start(line: int) -> int:
+        """Offset of the comment on ``line``, or -1."""
+        start, end = code.line_starts[line - 1], code.line_end(line)
+        index = text.find("#", start, end)
+        while index != -1:
+            nearest = bisect_right(starts, index) - 1
+            if nearest < 0 or index >= strings[nearest][1]:
+                return index
+            index = text.find("#", strings[nearest][1], end)
+        return -1
+
+    comments: list[tuple[int, int, str]] = []
+    for line in sorted({bisect_right(code.line_starts, match.start()) for match in _NOQA_WORD.finditer(text)}):
+        start = comment_start(line)
+        if start != -1:
+            comments.append((line, start - code.line_starts[line - 1], text[start : code.line_end(line)]))
+    line_map: dict[int, int] = {}
+    ends_inside: set[int] = set()
+    for _, _, node in literals:
+        if node.end_lineno > node.lineno:
+            for first, last in _literal_lines(code, node):
+                _span_lines(line_map, ends_inside, first, last)
+    # Backslash continuations: every line of the logical line maps to its last one.
+    count = len(code.line_starts)
+    number = 1
+    while number <= count:
+        first = number
+        while number <= count and number not in ends_inside and _continues(code, number, comment_start):
+            number += 1
+        if number > first and number <= count:
+            target = line_map.get(number, number)
+            for continued in range(first, number):
+                line_map[continued] = target
+        number += 1
+    for line, target in list(line_map.items()):
+        seen = {line}
+        while target in line_map and target not in seen:
+            seen.add(target)
+            target = line_map[target]
+        line_map[line] = target
+    return PythonComments(comments, line_map)
+
+
+def _continues(code: PythonCode, line: int, comment_start: Any) -> bool:
+    """``line`` ends with a backslash continuation (not inside a comment)."""
+    end = code.line_end(line)
+    return end > code.line_starts[line - 1] and code.text[end - 1] == "\\" and comment_start(line) == -1
+
+
+def _literal_lines(code: PythonCode, node: Any) -> list[tuple[int, int]]:
+    """(first, last) lines of each literal of a string spanning lines: ``ast`` merges an
+    implicit concatenation written over several lines into one node."""
+    start, end = code.node_offsets(node)
+    if not _is_one_literal(code.text[start:end]):
+        return [
+            (node.lineno + token.start[0] - 1, node.lineno + token.end[0] - 1)
+            for token in _literal_tokens(code.text[start:end])
+            if token.end[0] > token.start[0]
+        ]
+    return [(node.lineno, node.end_lineno)]
+
+
+def _is_one_literal(written: str) -> bool:
+    body = written.lstrip("rRbBuUfF")
+    quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]
+    return len(body) >= 2 * len(quote) and body.endswith(quote) and quote not in body[len(quote) : -len(quote)]
+
+
+def _literal_tokens(written: str) -> list[Any]:
+    """The string tokens (an f-string as one) of a concatenation, lines counted from 1."""
+    import warnings
+
+    found = []
+    fstring_start = getattr(tokenize, "FSTRING_START", None)
+    fstring_end = getattr(tokenize, "FSTRING_END", None)
+    opened: list[Any] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for token in tokenize.generate_tokens(io.StringIO("(" + written + ")").readline):
+            if token.type == tokenize.STRING and not opened:
+                found.append(token)
+            elif fstring_start is not None and token.type == fstring_start:
+                opened.append(token)
+            elif fstring_end is not None and token.type == fstring_end and opened:
+                first = opened.pop()
+                if not opened:
+                    found.append(tokenize.TokenInfo(tokenize.STRING, "", first.start, token.end, ""))
+    return found
+
+
 def _span_lines(line_map: dict[int, int], ends_inside: set[int], first: int, last: int) -> None:
     for line in range(first, last):
         line_map[line] = last
@@ -424,7 +541,7 @@ def find_directives(source: SourceFile, parsed: ParsedFile) -> Directives:
     for code in parsed.codes:
         if not code.code_map.exact or not _NOQA_WORD.search(code.text):
             continue
-        found = python_comments(code.text)
+        found = noqa_comments(code)
         first_line, indent = code.code_map.first_line, code.code_map.indent
         for line, column, text in found.comments:
             file_line = first_line + line - 1

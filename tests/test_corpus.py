@@ -51,7 +51,7 @@ def test_every_corpus_flow_loads_and_every_python_task_is_found(corpus: Path) ->
         exact += sum(1 for code in codes if code.code_map.exact)
         expected_scripts += script_tasks_in_data(loader.load(path.read_text("utf-8")))
         for code in codes:
-            code.module  # noqa: B018 - every inline script in the corpus parses after masking
+            code.parse()  # every inline script in the corpus parses after masking
     assert found_scripts == expected_scripts == 74
     assert nested >= 13  # scripts inside ForEach / If / WorkingDirectory / Parallel …
     assert exact == found_scripts + 3  # every script is a `|` block; 3 inputFiles .py entries too

@@ -579,3 +579,23 @@ def test_task_runner_is_not_the_task(in_tmp: Path) -> None:
     found = cl203(in_tmp, flow_with('import os\nprint(os.environ["DB_URL"])', env=runner, head=head))
     assert keys(found) == ["DB_URL"]
     assert spans(found) == [("CL203", 16, 13, 16, 33)]
+
+
+def test_calls_are_followed_only_when_an_import_reaches_the_project(in_tmp: Path, monkeypatch) -> None:
+    from contractlint.project import Project
+
+    followed: list[str] = []
+    original = Project.call_env
+
+    def recording(self, qualified: str):
+        followed.append(qualified)
+        return original(self, qualified)
+
+    monkeypatch.setattr(Project, "call_env", recording)
+    script = 'import os\nimport requests\nrequests.get(os.environ["URL"])\nprint(len("x"))'
+    found = cl203(in_tmp, flow_with(script), PROJECT, SRC)
+    assert keys(found) == ["URL"]  # the script's own reads are still checked
+    assert followed == []  # nothing it imports is in the project: no call is resolved
+    cl203(in_tmp, flow_with("import requests\ndef later():\n    from pipelines.db import connect\n    connect()"),
+          PROJECT, SRC)
+    assert followed == ["pipelines.db.connect"]  # an import anywhere in the script counts

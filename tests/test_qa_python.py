@@ -275,7 +275,10 @@ def test_cl203_private_names_are_not_star_exported(tmp_path: Path, monkeypatch) 
 
 
 def test_big_module_without_env_reads_skips_scope_analysis(tmp_path: Path, monkeypatch) -> None:
+    import ast
+
     from contractlint.python.code import module_code
+    from contractlint.python.environ import env_facts
     from contractlint.source import SourceFile
 
     body = "".join(
@@ -286,13 +289,13 @@ def test_big_module_without_env_reads_skips_scope_analysis(tmp_path: Path, monke
     monkeypatch.chdir(tmp_path)
     run = run_example(SwallowedException, Valid("import logging\nlog = logging.getLogger()\n" + body), tmp_path)
     assert len(run.diagnostics) == 40
-    # The same checks on a fresh PythonCode resolve positions only, never scopes.
+    # The same checks on a fresh PythonCode: names resolve from the one shared analysis,
+    # and code that imports nothing of os has no environment facts to compute.
     code = module_code(SourceFile.from_bytes("m.py", ("import logging\n" + body).encode()))
     from contractlint.python.names import is_env_read, qualified_names
-    import libcst as cst
 
-    handler = code.module.body[1].body.body[0].handlers[0]
+    handler = code.tree.body[1].body[0].handlers[0]
     assert qualified_names(code, handler.type) == {"builtins.Exception"}
-    assert not is_env_read(code, cst.parse_expression("row.get('x')"))
-    assert code._scope_resolved is False
-
+    get_call = next(node for node in code.analysis.nodes(ast.Call) if ast.unparse(node) == "row.get('x')")
+    assert not is_env_read(code, get_call)
+    assert env_facts(code).reads == [] and env_facts(code).openers == []

@@ -9,6 +9,7 @@ they do not depend on rules still being written.
 
 from __future__ import annotations
 
+import ast
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -43,19 +44,11 @@ class FallbackCall(Rule):
     name = "test-fallback-call"
     default_enabled = False
 
-    def check_python(self, code, context: RuleContext) -> Iterable[Diagnostic]:
-        import libcst as cst
+    node_types = (ast.Call,)
 
-        found = []
-        rule = self
-
-        class Finder(cst.CSTVisitor):
-            def visit_Call(self, node: cst.Call) -> None:
-                if isinstance(node.func, cst.Name) and node.func.value == "fallback":
-                    found.append(rule.code_diagnostic(code, node, "Call to fallback()"))
-
-        code.module.visit(Finder())
-        return found
+    def check_node(self, node, code, context: RuleContext) -> Iterable[Diagnostic]:
+        if isinstance(node.func, ast.Name) and node.func.id == "fallback":
+            yield self.code_diagnostic(code, node, "Call to fallback()")
 
 
 class EnvEntry(Rule):
@@ -580,3 +573,27 @@ def test_bad_noqa_fixture_reports_each_unused_code(cli, tmp_path: Path) -> None:
     text = (tmp_path / "flow.yaml").read_text()
     assert "  - id: load\n" in text and "      print(\"done\")\n" in text
     assert "      for row in rows():\n" in text
+
+
+NOQA_TEXTS = [
+    'x = "# noqa: CL102"  # noqa: CL101\ny = """\n# noqa: CL103\n"""\nz = 1 + \\\n    2\n',
+    'a = ("one # noqa: CL1"\n     "two")  # noqa: CL102\nb = f"{a}#noqa: CL3" # NOQA:CL101\n',
+    's = """x\n# noqa: CL101 \\\n"""; t = 1  # noqa: CL102\nu = 2 \\\n  + 3 # noqa: CL103\n',
+    "# noqa: CL101 \\\nv = 1\nw = ['# noqa: CL9', b'''\n''']  # noqa: CL2\n",
+    "x = 1\r\ny = (\r\n  '''a\r\nb''')  # noqa: CL101\r\n",
+    "class C:\n    def f(self):  # noqa: CL102\n        return f'''{self}\n# noqa: CL101\n'''\n",
+]
+
+
+@pytest.mark.parametrize("text", NOQA_TEXTS + [path.read_text("utf-8") for path in sorted(
+    (REPO / "contractlint").rglob("*.py")) if "noqa" in path.read_text("utf-8")])
+def test_noqa_comments_from_the_tree_match_the_tokenizer(text: str) -> None:
+    from contractlint.python.code import module_code
+    from contractlint.source import SourceFile
+    from contractlint.suppressions import noqa_comments
+
+    slow = python_comments(text)
+    fast = noqa_comments(module_code(SourceFile.from_bytes("m.py", text.encode("utf-8"))))
+    noqa_lines = {number for number, line in enumerate(text.splitlines(), 1) if "noqa" in line.lower()}
+    assert fast.comments == [comment for comment in slow.comments if comment[0] in noqa_lines]
+    assert fast.line_map == slow.line_map

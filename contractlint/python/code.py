@@ -1,38 +1,72 @@
 """Python code as rules see it: a module file or an inline script inside a flow.
 
-A ``PythonCode`` holds the (Pebble-masked) text that is parsed, the libcst parse
-shared by every rule, and the map from positions in that text back to the file
-the user edits. For a literal block scalar (``script: |``) the map is exact: code
-line N is file line ``first_line + N - 1`` shifted right by the block's
+A ``PythonCode`` holds the (Pebble-masked) text that is parsed, its parse and the
+analysis shared by every rule, and the map from positions in that text back to the
+file the user edits. For a literal block scalar (``script: |``) the map is exact:
+code line N is file line ``first_line + N - 1`` shifted right by the block's
 indentation. Other scalar styles cannot be mapped exactly; their findings point
 at the ``script`` key and name the script line in the message.
+
+Parsing is CPython's: ``ast.parse`` once per code (its ``SyntaxWarning``s silenced:
+they are the user's business, not lint output), then one ``Analysis`` traversal
+(``contractlint.python.analysis``) that every rule reads. An older CPython reads
+newer syntax that has an older spelling of the same length (PEP 701 f-strings,
+``except*``; ``lexical.for_older_parser``). libcst is imported only by
+``concrete_module``, for a fix that needs a concrete syntax tree, and to tell code
+written for a newer Python from broken code: linting a valid file never imports it.
+
+Positions: ``ast`` counts lines as CPython breaks them (``\\r\\n``, ``\\r``, ``\\n``,
+which ``contractlint.source.line_starts`` reproduces) and columns in UTF-8 bytes;
+everything here converts them to character offsets and 1-based character columns
+(a tab is one column, as in every position contractlint reports).
 """
 
 from __future__ import annotations
 
+import ast
+import sys
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from contractlint.diagnostics import Edit, Span
+from contractlint.python.lexical import (
+    after_keyword,
+    close_parens,
+    for_older_parser,
+    opening_parens,
+    semicolon_after,
+    skip_spaces,
+)
 from contractlint.python.pebble import PebbleSpan, find_pebble, mask
-from contractlint.source import SourceFile, bracket_depth
+from contractlint.source import SourceFile, bracket_depth, line_starts
 
 if TYPE_CHECKING:
     import libcst as cst
-    from libcst.metadata import MetadataWrapper
 
     from contractlint.flow.model import Flow, Task
+    from contractlint.python.analysis import Analysis
 
-# Deeper bracket nesting than this is a parser-crashing input, not code (CPython
-# itself stops at 200 levels).
+# CPython's tokenizer stops at 200 levels of brackets; say how deep it was.
 MAX_BRACKET_DEPTH = 200
-# libcst's parser slows down quadratically on very long operator chains
-# (`1 + 1 + … ` 20,000 times takes minutes): big or long-lined sources are measured
-# first with CPython's fast parser, and absurdly deep expressions are refused.
-SCOPE_PROVIDERS = ("ScopeProvider", "ExpressionContextProvider")
+# Long operator chains (`1 + 1 + …` 30,000 times) parse into trees thousands of levels
+# deep: big or long-lined sources are measured, and absurdly deep expressions refused.
 LARGE_SOURCE = 200_000
 LONG_LINE = 2_000
 MAX_EXPRESSION_DEPTH = 300
+TOO_DEEP = f"expression nested more than {MAX_EXPRESSION_DEPTH} levels deep: too complex to analyse"
+
+
+@dataclass(frozen=True)
+class Located:
+    """A stretch of code placed the way ``ast`` places a node (1-based lines, UTF-8
+    byte columns), for what has no node of its own: a dotted module name, the first
+    operands of an ``or`` chain."""
+
+    lineno: int
+    col_offset: int
+    end_lineno: int
+    end_col_offset: int
 
 
 class PythonSyntaxError(Exception):
@@ -40,7 +74,7 @@ class PythonSyntaxError(Exception):
         super().__init__(message)
         self.message = message
         self.line = line  # 1-based, in code coordinates
-        self.column = column  # 1-based
+        self.column = column  # 1-based, in characters
 
 
 @dataclass(frozen=True)
@@ -68,86 +102,169 @@ class PythonCode:
     task: Task | None = None
     key_node: Any = None  # YAML key node of an inline script
     value_node: Any = None  # YAML value node of an inline script
-    _module: Any = field(default=None, repr=False)
-    _wrapper: Any = field(default=None, repr=False)
-    _scope_resolved: bool = field(default=False, repr=False)
+    _tree: ast.Module | None = field(default=None, repr=False)
+    _analysis: Analysis | None = field(default=None, repr=False)
+    _failure: PythonSyntaxError | None = field(default=None, repr=False)
+    _concrete: Any = field(default=None, repr=False)
     _line_starts: list[int] | None = field(default=None, repr=False)
+    _ascii: bool | None = field(default=None, repr=False)
+    _encoded_lines: dict[int, bytes] = field(default_factory=dict, repr=False)
 
     @property
     def is_inline(self) -> bool:
         return self.task is not None
 
-    # -- parsing (once, shared by every rule) ------------------------------------
+    @property
+    def is_module(self) -> bool:
+        return self.task is None
+
+    # -- parsing and analysis (once, shared by every rule) --------------------------
+
+    def parse(self) -> Analysis:
+        """Parse and analyse the code (once); raises ``PythonSyntaxError`` when CPython
+        would reject it."""
+        if self._analysis is None:
+            if self._failure is not None:
+                raise self._failure
+            from contractlint.python.analysis import Analysis, ScopeError
+
+            try:
+                tree, parsed = _parse(self.text)
+                try:
+                    analysis = Analysis(tree)
+                except ScopeError as error:
+                    failure = self._scope_error(error.node, parsed)
+                    if failure is not None:
+                        raise failure from error
+                    analysis = Analysis(tree, strict=False)  # CPython accepts it: so do we
+            except PythonSyntaxError as failure:
+                self._failure = failure
+                raise
+            self._tree, self._analysis = tree, analysis
+        return self._analysis
 
     @property
-    def module(self) -> cst.Module:
-        """The libcst module; raises ``PythonSyntaxError`` if the code does not parse."""
-        if self._module is None:
-            self._module = _parse(self.text)
-        return self._module
+    def tree(self) -> ast.Module:
+        """CPython's syntax tree; raises ``PythonSyntaxError`` if the code does not parse."""
+        self.parse()
+        assert self._tree is not None
+        return self._tree
 
     @property
-    def wrapper(self) -> MetadataWrapper:
-        """One metadata wrapper per code, so resolved metadata (positions, scopes,
-        qualified names) is computed once and shared by every rule."""
-        if self._wrapper is None:
-            from libcst.metadata import MetadataWrapper
+    def analysis(self) -> Analysis:
+        """Scopes, bindings, parents and nodes by kind (``contractlint.python.analysis``)."""
+        return self.parse()
 
-            self._wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-        return self._wrapper
+    def concrete_module(self) -> cst.Module:
+        """The libcst module of ``text``, for fixes that must rewrite concrete syntax
+        (comments, formatting). Imports libcst: call it only to build such a fix."""
+        if self._concrete is None:
+            import libcst as cst
 
-    def resolve(self, provider: Any) -> Any:
-        """The whole mapping node → metadata of ``provider`` (values may be lazy:
-        prefer ``metadata``)."""
-        if not self._scope_resolved and provider.__name__ in SCOPE_PROVIDERS:
-            # Name resolution needs scopes and expression contexts together: one
-            # batched traversal computes them (and positions) faster than one each.
-            from libcst import metadata
+            self.parse()  # CPython has accepted the code: libcst reads what it reads
+            self._concrete = cst.parse_module(self.text)
+        return self._concrete
 
-            self.wrapper.resolve_many([getattr(metadata, name) for name in (*SCOPE_PROVIDERS, "PositionProvider")])
-            self._scope_resolved = True
-        return self.wrapper.resolve(provider)
+    def _scope_error(self, node: ast.AST, parsed: str) -> PythonSyntaxError | None:
+        """CPython's own words for a ``nonlocal`` its compiler rejects: its symbol table
+        is the authority (it only reads the code). None when it accepts the code."""
+        import symtable
+        import warnings
 
-    def metadata(self, provider: Any, node: cst.CSTNode, default: Any = None) -> Any:
-        """``provider``'s metadata for ``node``, as a visitor's ``get_metadata`` gives it."""
-        from libcst.metadata.base_provider import LazyValue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                symtable.symtable(parsed, "<code>", "exec")
+        except SyntaxError as error:
+            line, column = self.node_position(node)
+            if error.lineno is not None and error.offset is not None and error.lineno <= len(self.line_starts):
+                # The symbol table places errors in UTF-8 bytes, as ast does.
+                line, column = error.lineno, self.char_column(error.lineno, error.offset - 1) + 1
+            return PythonSyntaxError(error.msg, line, column)
+        return None
 
-        if provider.__name__ == "QualifiedNameProvider":
-            # What QualifiedNameProvider computes for every node of the module (a whole
-            # traversal, a third of the cost of name resolution on big files), asked of
-            # the scope for the nodes rules actually ask about.
-            from libcst.metadata import ScopeProvider
-
-            mapping = self.resolve(ScopeProvider)
-            if node not in mapping:
-                return default
-            scope = mapping[node]
-            return scope.get_qualified_names_for(node) if scope else set()
-        value = self.resolve(provider).get(node, default)
-        return value() if isinstance(value, LazyValue) else value
-
-    # -- positions ---------------------------------------------------------------
+    # -- positions -------------------------------------------------------------------
 
     @property
     def line_starts(self) -> list[int]:
+        """Offsets in ``text`` where its lines start, with CPython's line breaks."""
         if self._line_starts is None:
-            starts = [0]
-            index = self.text.find("\n")
-            while index != -1:
-                starts.append(index + 1)
-                index = self.text.find("\n", index + 1)
-            self._line_starts = starts
+            self._line_starts = line_starts(self.text)
         return self._line_starts
+
+    def line_end(self, line: int) -> int:
+        """Offset of the end of code line ``line``, before its line break."""
+        starts = self.line_starts
+        if line >= len(starts):
+            return len(self.text)
+        end = starts[line] - 1
+        if end > starts[line - 1] and self.text[end] == "\n" and self.text[end - 1] == "\r":
+            end -= 1
+        return end
+
+    def line_break(self, offset: int) -> str:
+        """The line break ending the line that holds ``offset`` ("\\n" on the last line)."""
+        line = bisect_right(self.line_starts, offset)
+        if line >= len(self.line_starts):
+            return "\n"
+        return self.text[self.line_end(line) : self.line_starts[line]]
 
     def code_position(self, offset: int) -> tuple[int, int]:
         """1-based line and column in code coordinates of a character offset in ``text``."""
-        from bisect import bisect_right
-
         index = bisect_right(self.line_starts, offset) - 1
         return index + 1, offset - self.line_starts[index] + 1
 
     def code_offset(self, line: int, column: int) -> int:
         return self.line_starts[line - 1] + column - 1
+
+    def char_column(self, line: int, byte_column: int) -> int:
+        """0-based character column of a UTF-8 byte column (``ast``'s) on ``line``."""
+        if byte_column <= 0:
+            return 0
+        if self._ascii is None:
+            self._ascii = self.text.isascii()
+        if self._ascii:
+            return byte_column
+        encoded = self._encoded_lines.get(line)
+        if encoded is None:
+            start = self.line_starts[line - 1]
+            text = self.text[start : self.line_end(line)]
+            encoded = b"" if text.isascii() else text.encode("utf-8")
+            self._encoded_lines[line] = encoded
+        if not encoded:
+            return byte_column
+        return len(encoded[:byte_column].decode("utf-8", "replace"))
+
+    def offset_at(self, line: int, byte_column: int) -> int:
+        """Character offset in ``text`` of an ``ast`` position."""
+        return self.line_starts[line - 1] + self.char_column(line, byte_column)
+
+    def node_offsets(self, node: Any) -> tuple[int, int]:
+        """Start and end character offsets of ``node`` in ``text`` (its own parentheses
+        excluded, as ``ast`` places it)."""
+        return (
+            self.offset_at(node.lineno, node.col_offset),
+            self.offset_at(node.end_lineno, node.end_col_offset),
+        )
+
+    def node_position(self, node: Any) -> tuple[int, int]:
+        """1-based line and character column where ``node`` starts, in code coordinates."""
+        return node.lineno, self.char_column(node.lineno, node.col_offset) + 1
+
+    def code_span(self, node: Any) -> Span:
+        """``node``'s span in code coordinates (1-based, end exclusive)."""
+        return Span(
+            node.lineno,
+            self.char_column(node.lineno, node.col_offset) + 1,
+            node.end_lineno,
+            self.char_column(node.end_lineno, node.end_col_offset) + 1,
+        )
+
+    def offsets_span(self, start: int, end: int) -> Span:
+        """A span in code coordinates for character offsets in ``text``."""
+        line, column = self.code_position(start)
+        end_line, end_column = self.code_position(end)
+        return Span(line, column, end_line, end_column)
 
     def file_span(self, line: int, column: int, end_line: int, end_column: int) -> Span:
         """A span in code coordinates (1-based, end exclusive) mapped to the file."""
@@ -157,23 +274,106 @@ class PythonCode:
         end = self.code_map.position(end_line, end_column)
         return Span(start[0], start[1], end[0], end[1])
 
-    def node_span(self, node: cst.CSTNode) -> Span:
-        from libcst.metadata import PositionProvider
+    def node_span(self, node: Any) -> Span:
+        span = self.code_span(node)
+        return self.file_span(span.line, span.column, span.end_line, span.end_column)
 
-        code_range = self.metadata(PositionProvider, node)
-        return self.file_span(
-            code_range.start.line, code_range.start.column + 1, code_range.end.line, code_range.end.column + 1
+    def source_text(self, node: Any) -> str:
+        """The code of ``node`` as written (Pebble unmasked), without parentheses around
+        the node itself (``ast`` spans a generator expression's: they are dropped too)."""
+        start, end = self.node_offsets(node)
+        if isinstance(node, ast.GeneratorExp) and self.text[start] == "(":
+            return self.raw[start + 1 : end - 1].strip()
+        return self.raw[start:end]
+
+    def byte_column(self, line: int, column: int) -> int:
+        """The UTF-8 byte column of 0-based character ``column`` on ``line``."""
+        start = self.line_starts[line - 1]
+        prefix = self.text[start : start + column]
+        return column if prefix.isascii() else len(prefix.encode("utf-8"))
+
+    def located(self, start: int, end: int) -> Located:
+        """Character offsets ``start:end`` of ``text``, placed like an ``ast`` node."""
+        line, column = self.code_position(start)
+        end_line, end_column = self.code_position(end)
+        return Located(line, self.byte_column(line, column - 1), end_line, self.byte_column(end_line, end_column - 1))
+
+    # -- what ast leaves out: parentheses around a node, as written ------------------
+
+    def outer_offsets(self, node: Any, gap_start: int) -> tuple[int, int]:
+        """``node``'s offsets with its own parentheses, which stand between
+        ``gap_start`` (just after what precedes the node in its parent: a keyword, a
+        comma, the parent's start) and the node."""
+        start, end = self.node_offsets(node)
+        parens = opening_parens(self.text, gap_start, start)
+        if not parens:
+            return start, end
+        return parens[0], close_parens(self.text, end, len(parens))
+
+    def operand_offsets(self, operation: ast.BoolOp, index: int) -> tuple[int, int]:
+        """Offsets of operand ``index`` of a boolean operation, with its parentheses."""
+        if index == 0:
+            gap = self.node_offsets(operation)[0]
+        else:
+            keyword = "or" if isinstance(operation.op, ast.Or) else "and"
+            gap = after_keyword(self.text, self.node_offsets(operation.values[index - 1])[1], keyword)
+        return self.outer_offsets(operation.values[index], gap) if gap != -1 else self.node_offsets(
+            operation.values[index]
         )
 
-    def node_offsets(self, node: cst.CSTNode) -> tuple[int, int]:
-        """Start and end character offsets of ``node`` in ``text``."""
-        from libcst.metadata import PositionProvider
+    def argument_offsets(self, call: ast.Call, argument: ast.AST) -> tuple[int, int]:
+        """Offsets of a call's argument value (positional or keyword), with its
+        parentheses: ``f(("K"))`` → ``("K")``."""
+        text = self.text
+        if isinstance(argument, ast.GeneratorExp) and self.node_offsets(argument)[1] == self.node_offsets(call)[1]:
+            # `f(x for x in y)`: the call's parentheses are the generator's; as an
+            # argument it is what they hold.
+            start, end = self.node_offsets(argument)
+            inner = text[start + 1 : end - 1]
+            return start + 1 + len(inner) - len(inner.lstrip()), end - 1 - len(inner) + len(inner.rstrip())
+        gap = -1
+        for index, positional in enumerate(call.args):
+            if positional is argument:
+                if index == 0:
+                    gap = after_keyword(text, self.node_offsets(call.func)[1], "(")
+                else:
+                    gap = after_keyword(text, self.node_offsets(call.args[index - 1])[1], ",")
+                break
+        else:
+            for keyword in call.keywords:
+                if keyword.value is argument and keyword.arg is not None:
+                    start = self.node_offsets(keyword)[0]
+                    gap = after_keyword(text, start + len(keyword.arg), "=")
+                    break
+        return self.outer_offsets(argument, gap) if gap != -1 else self.node_offsets(argument)
 
-        code_range = self.metadata(PositionProvider, node)
-        return (
-            self.code_offset(code_range.start.line, code_range.start.column + 1),
-            self.code_offset(code_range.end.line, code_range.end.column + 1),
-        )
+    def statement_lines(self, statements: list[ast.stmt]) -> list[list[ast.stmt]]:
+        """``statements`` grouped as they are written on lines: simple statements
+        joined by ``;`` (``a(); return b``) form one line; a compound statement is a
+        line of its own."""
+        lines: list[list[ast.stmt]] = []
+        previous_end = -1
+        for statement in statements:
+            start, end = self.node_offsets(statement)
+            if previous_end != -1 and not isinstance(statement, _COMPOUND):
+                semicolon = semicolon_after(self.text, previous_end)
+                if semicolon != -1 and skip_spaces(self.text, semicolon) == start:
+                    lines[-1].append(statement)
+                    previous_end = end
+                    continue
+            lines.append([statement])
+            previous_end = -1 if isinstance(statement, _COMPOUND) else end
+        return lines
+
+    def statement_text(self, statement: ast.stmt) -> str:
+        """A simple statement as written, with the ``;`` that ends it (and the spaces
+        before that)."""
+        start, end = self.node_offsets(statement)
+        semicolon = semicolon_after(self.text, end)
+        return self.raw[start : semicolon if semicolon != -1 else end]
+
+    def touches_pebble(self, start: int, end: int) -> bool:
+        return any(span.start < end and start < span.end for span in self.pebble)
 
     def message_suffix(self, line: int) -> str:
         """Where a finding is when the span cannot say it (non-literal script scalars)."""
@@ -184,11 +384,15 @@ class PythonCode:
         cannot be edited in place (a non-literal scalar, or Pebble inside the span)."""
         if not self.code_map.exact:
             return None
-        if any(p.start < end and start < p.end for p in self.pebble):
+        if self.touches_pebble(start, end):
             return None
         start_line, start_column = self.code_position(start)
         end_line, end_column = self.code_position(end)
         span = self.file_span(start_line, start_column, end_line, end_column)
+        if self.is_module:
+            # A module's text is the file's text: its offsets are the file's offsets,
+            # whatever line model the file keeps.
+            return Edit(start=start, end=end, content=content, span=span)
         if self.code_map.indent and "\n" in content:
             newline = "\r\n" if self.file.text.find("\r\n") != -1 else "\n"
             content = content.replace("\n", newline + " " * self.code_map.indent)
@@ -200,105 +404,86 @@ class PythonCode:
         )
 
 
-def _parse(text: str) -> cst.Module:
+# Statements with a body of their own (never joined to others with `;`).
+_COMPOUND = tuple(
+    getattr(ast, name)
+    for name in (
+        "FunctionDef", "AsyncFunctionDef", "ClassDef", "If", "For", "AsyncFor", "While", "With", "AsyncWith",
+        "Try", "TryStar", "Match",
+    )
+    if hasattr(ast, name)
+)
+
+
+def _parse(text: str) -> tuple[ast.Module, str]:
+    """CPython's tree of ``text``, and the text it was parsed from (``text``, or the
+    same with 3.12 f-strings requoted for an older CPython)."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            # Invalid escapes and the like: CPython's warnings to the script's author,
+            # never lint output.
+            warnings.simplefilter("ignore")
+            parsed = text
+            try:
+                tree = ast.parse(text)
+            except SyntaxError:
+                older = for_older_parser(text, sys.version_info[:2]) if sys.version_info < (3, 12) else None
+                if older is None:
+                    raise
+                tree, parsed = ast.parse(older), older  # same length and lines: positions hold
+    except SyntaxError as error:
+        if error.msg == "too many nested parentheses":
+            depth = bracket_depth(text, "([{", ")]}")
+            if depth > MAX_BRACKET_DEPTH:
+                raise PythonSyntaxError(
+                    f"brackets nested {depth} levels deep (limit {MAX_BRACKET_DEPTH})", 1, 1
+                ) from error
+        # ast.parse always places its errors; a missing place would mean the whole input.
+        line = error.lineno if error.lineno is not None else 1
+        column = error.offset if error.offset is not None else 1
+        raise PythonSyntaxError(error.msg + _newer_syntax_hint(text), line, column) from error
+    except (RecursionError, MemoryError) as refused:
+        raise PythonSyntaxError(TOO_DEEP, 1, 1) from refused
+    except ValueError as refused:  # a NUL byte (Python < 3.12)
+        raise PythonSyntaxError(str(refused), 1, 1) from refused
+    if len(text) > LARGE_SOURCE or max(map(len, text.split("\n"))) > LONG_LINE:
+        _check_expression_depth(tree)
+    return tree, parsed
+
+
+def _newer_syntax_hint(text: str) -> str:
+    """When the CPython running contractlint is older than the newest Python and
+    libcst (which reads every recent grammar) accepts the code, it is probably written
+    for a newer Python: say so, instead of calling valid code broken."""
+    if sys.version_info >= NEWEST_PYTHON:
+        return ""
     import libcst as cst
 
-    depth = bracket_depth(text, "([{", ")]}")
-    if depth > MAX_BRACKET_DEPTH:
-        raise PythonSyntaxError(f"brackets nested {depth} levels deep (limit {MAX_BRACKET_DEPTH})", 1, 1)
-    if len(text) > LARGE_SOURCE or any(len(line) > LONG_LINE for line in text.split("\n")):
-        _check_expression_depth(text)
     try:
-        return cst.parse_module(text)
-    except cst.ParserSyntaxError as error:
-        raise _syntax_error(text, error) from error
-    except RecursionError as error:
-        raise PythonSyntaxError("code is nested too deeply to parse", 1, 1) from error
+        cst.parse_module(text)
+    except (cst.ParserSyntaxError, cst.CSTValidationError, RecursionError, ValueError):
+        return ""
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return f" (Python {version} cannot parse it; it may be written for a newer Python: run contractlint on that one)"
 
 
-def _check_expression_depth(text: str) -> None:
-    import ast
+# The newest grammar libcst reads; an older CPython may reject what it accepts.
+NEWEST_PYTHON = (3, 13)
 
-    try:
-        tree = ast.parse(text)
-    except SyntaxError as cpython:
-        # Do not hand a broken giant to libcst (slow to fail): CPython has placed the error.
-        line = cpython.lineno if cpython.lineno is not None else 1
-        column = cpython.offset if cpython.offset is not None else 1
-        raise PythonSyntaxError(cpython.msg, line, column) from cpython
-    except (RecursionError, MemoryError) as refused:
-        # Newer CPythons stop at their own C recursion limit: too deep for libcst as well.
-        raise PythonSyntaxError(
-            f"expression nested more than {MAX_EXPRESSION_DEPTH} levels deep: too complex to analyse", 1, 1
-        ) from refused
-    except ValueError as refused:  # a NUL byte
-        raise PythonSyntaxError(str(refused), 1, 1) from refused
-    # Report at the statement that holds the deep expression: its start is where to look.
+
+def _check_expression_depth(tree: ast.Module) -> None:
+    """Refuse an expression nested more than ``MAX_EXPRESSION_DEPTH`` levels, reported at
+    the statement that holds it: its start is where to look."""
     stack: list[tuple[ast.AST, int, ast.AST]] = [(tree, 0, tree)]
     while stack:
         node, depth, statement = stack.pop()
         if isinstance(node, ast.stmt):
             statement = node
         if depth > MAX_EXPRESSION_DEPTH:
-            raise PythonSyntaxError(
-                f"expression nested more than {MAX_EXPRESSION_DEPTH} levels deep: too complex to analyse",
-                getattr(statement, "lineno", 1),
-                getattr(statement, "col_offset", 0) + 1,
-            )
+            raise PythonSyntaxError(TOO_DEEP, getattr(statement, "lineno", 1), getattr(statement, "col_offset", 0) + 1)
         stack.extend((child, depth + 1, statement) for child in ast.iter_child_nodes(node))
-
-
-def _syntax_error(text: str, error: Exception) -> PythonSyntaxError:
-    """CPython's parser words errors better and places them exactly (libcst's native
-    parser often points past the problem); ask it — it only parses, nothing runs."""
-    import ast
-
-    try:
-        ast.parse(text)
-    except SyntaxError as cpython:
-        # ast.parse always places its errors; a missing place would mean the whole input.
-        line = cpython.lineno if cpython.lineno is not None else 1
-        column = cpython.offset if cpython.offset is not None else 1
-        return PythonSyntaxError(cpython.msg, line, column)
-    except (ValueError, RecursionError, MemoryError) as refused:  # NUL bytes, absurd nesting
-        return PythonSyntaxError(str(refused), 1, 1)
-    # CPython accepts what libcst rejects (syntax newer than libcst, or a construct
-    # beyond its limits): say so rather than call valid Python invalid.
-    detail = str(error).strip().splitlines()[0] if str(error).strip() else "invalid syntax"
-    return PythonSyntaxError(
-        f"valid Python that contractlint's parser (libcst) cannot read, so no rule checked it ({detail})",
-        getattr(error, "raw_line", 1),
-        getattr(error, "raw_column", 0) + 1,
-    )
-
-
-def iter_statements(module: cst.Module):
-    """Every statement, nested ones included, without a full tree visit (which costs
-    libcst a node object per token): only statement bodies are walked."""
-    import libcst as cst
-
-    stack = list(reversed(module.body))
-    while stack:
-        node = stack.pop()
-        yield node
-        children: list = []
-        for field_name in ("body", "orelse", "handlers", "finalbody", "cases"):
-            value = getattr(node, field_name, None)
-            if value is None or isinstance(node, cst.SimpleStatementLine):
-                continue
-            if isinstance(value, (list, tuple)):
-                children.extend(value)
-            elif isinstance(value, cst.BaseSuite):
-                children.extend(value.body if isinstance(value, cst.IndentedBlock) else ())
-            else:  # an `else:`/`finally:` clause or a handler: their own suite
-                children.append(value)
-        # Clauses (Else, Finally, ExceptHandler, MatchCase) are not statements: unwrap.
-        for child in reversed(children):
-            if isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase)):
-                suite = child.body
-                stack.extend(reversed(suite.body if isinstance(suite, cst.IndentedBlock) else ()))
-            else:
-                stack.append(child)
 
 
 # -- building PythonCode ------------------------------------------------------------

@@ -4,7 +4,12 @@ VALID/INVALID examples, and one or two ``check_*`` methods.
 A rule never reads files or configuration itself: the engine hands it a parsed
 ``Flow`` or ``PythonCode`` and a ``RuleContext`` (its options and the project),
 and it yields ``Diagnostic``s built with ``flow_diagnostic``/``code_diagnostic``.
-Rule modules import libcst inside their methods, so start-up stays lean.
+
+A Python rule either declares the syntax-tree nodes it checks (``node_types``, CPython
+``ast`` classes) and gets each of them in ``check_node`` — from the one traversal of
+the code that every rule shares — or reads the whole code in ``check_python`` (the
+shared ``code.analysis``, or facts derived from it such as ``env_facts``). No rule
+walks the tree itself, and none imports libcst unless it builds a fix that needs it.
 """
 
 from __future__ import annotations
@@ -76,6 +81,11 @@ class Rule:
     kestra_targets: ClassVar[str] = ""
     # Which Python the rule reads: modules, inline scripts, or both.
     python_scope: ClassVar[tuple[str, ...]] = ("module", "inline")
+    # The `ast` node classes handed to `check_node`, each node once, in traversal order.
+    node_types: ClassVar[tuple[type, ...]] = ()
+    # False for a rule that reads only the code's text (line counts, Pebble spans): it
+    # also runs on code that does not parse, next to its CL003.
+    needs_syntax_tree: ClassVar[bool] = True
     VALID: ClassVar[list[Valid]] = []
     INVALID: ClassVar[list[Invalid]] = []
 
@@ -85,9 +95,13 @@ class Rule:
     def check_python(self, code: PythonCode, context: RuleContext) -> Iterable[Diagnostic]:
         return ()
 
+    def check_node(self, node: Any, code: PythonCode, context: RuleContext) -> Iterable[Diagnostic]:
+        """Check one node of ``code`` whose class is in ``node_types``."""
+        return ()
+
     @classmethod
     def checks_python(cls) -> bool:
-        return cls.check_python is not Rule.check_python
+        return cls.check_python is not Rule.check_python or bool(cls.node_types)
 
     @classmethod
     def checks_flows(cls) -> bool:
@@ -124,19 +138,9 @@ class Rule:
         fix: Fix | None = None,
         fingerprint_text: str | None = None,
     ) -> Diagnostic:
-        """A finding at a libcst node (or a code-coordinate span) of ``code``."""
-        if isinstance(node_or_span, Span):
-            code_span = node_or_span
-        else:
-            from libcst.metadata import PositionProvider
-
-            code_range = code.metadata(PositionProvider, node_or_span)
-            code_span = Span(
-                code_range.start.line,
-                code_range.start.column + 1,
-                code_range.end.line,
-                code_range.end.column + 1,
-            )
+        """A finding at a syntax-tree node (anything placed like an ``ast`` node) or at a
+        span in code coordinates of ``code``."""
+        code_span = node_or_span if isinstance(node_or_span, Span) else code.code_span(node_or_span)
         span = code.file_span(code_span.line, code_span.column, code_span.end_line, code_span.end_column)
         if fingerprint_text is None:
             start = code.code_offset(code_span.line, code_span.column)

@@ -52,27 +52,33 @@ def _callee(code: PythonCode, read: EnvRead) -> str:
     return "".join(source_text(code, read.access.func).split())
 
 
+def _written(code: PythonCode, offsets: tuple[int, int]) -> str:
+    start, end = offsets
+    return code.text[start:end]
+
+
 def _replacement(code: PythonCode, read: EnvRead) -> tuple[str, list[tuple[int, str]]] | None:
     """The subscript to write instead of ``read``, in the import style already in scope,
     and the insertions it needs (``import os`` when only ``getenv`` is imported)."""
-    import libcst as cst
+    import ast
 
     from contractlint.python.environ import resolves_to, source_text, touches_pebble
 
     func = read.access.func
-    # As written; where Pebble is masked, the raw text (for the message: no fix then).
+    # As written (with its own parentheses); where Pebble is masked, the raw text (for
+    # the message: no fix then).
     if touches_pebble(code, read.key_node):
         key = source_text(code, read.key_node)
     else:
-        key = code.module.code_for_node(read.key_node)
+        key = _written(code, code.argument_offsets(read.access, read.key_node))
     if read.kind in ("get", "setdefault", "pop"):
-        if not isinstance(func, cst.Attribute):
+        if not isinstance(func, ast.Attribute):
             return None
-        return f"{code.module.code_for_node(func.value)}[{key}]", []
-    if isinstance(func, cst.Attribute):  # os.getenv, x.getenv
+        return f"{_receiver(code, func)}[{key}]", []
+    if isinstance(func, ast.Attribute):  # os.getenv, x.getenv
         if not resolves_to(code, func.value, "os"):
             return None
-        return f"{code.module.code_for_node(func.value)}.environ[{key}]", []
+        return f"{_receiver(code, func)}.environ[{key}]", []
     found = _environ_in_scope(code, read.access)
     if found is not None:
         return f"{found}[{key}]", []
@@ -82,52 +88,48 @@ def _replacement(code: PythonCode, read: EnvRead) -> tuple[str, list[tuple[int, 
     return f"os.environ[{key}]", [(offset, "import os\n")]
 
 
+def _receiver(code: PythonCode, attribute) -> str:
+    """``os.environ`` of ``os.environ.get``, as written (its parentheses included)."""
+    return _written(code, code.outer_offsets(attribute.value, code.node_offsets(attribute)[0]))
+
+
 def _environ_in_scope(code: PythonCode, node: Any) -> str | None:
     """An expression for ``os.environ`` made of names bound at ``node``: a name
     imported as ``os.environ`` (``environ``) or as the os module (``os.environ``)."""
-    from libcst.metadata import GlobalScope, ImportAssignment, PositionProvider, QualifiedNameSource, ScopeProvider
-
+    from contractlint.python.analysis import IMPORT, root_name
     from contractlint.python.environ import imports_os_star
 
-    scope = code.metadata(ScopeProvider, node)
-    if scope is None:
-        return None
-    here = code.metadata(PositionProvider, node).start
+    analysis = code.analysis
+    scope = analysis.scope_of(root_name(node.func))
     environ_names: list[str] = []
     os_names: list[str] = []
-    current, seen = scope, set()
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        # Only imported names can be the os module: skip the other bindings before the
-        # (costly) name resolution — a big module has hundreds of top-level functions.
-        imported = {a.name for a in current.assignments if isinstance(a, ImportAssignment)}
+    for current in analysis.scope_chain(scope):
+        # Only imported names can be the os module: the other bindings are skipped.
+        imported = {name for name, bindings in current.bindings.items() if any(b.is_import for b in bindings)}
         for name in sorted(imported):
-            names = scope.get_qualified_names_for(name)
-            if not names or any(n.source != QualifiedNameSource.IMPORT for n in names):
+            names = analysis.qualified_names_of(name, scope)
+            if not names or any(n.source != IMPORT for n in names):
                 continue
-            if isinstance(scope, GlobalScope) and not _bound_before(code, scope[name], here.line):
+            if scope.kind == "module" and not _bound_before(analysis.lookup(name, scope), node):
                 continue  # module-level code: the import must come first
             qualified = {n.name for n in names}
             if qualified == {"os.environ"}:
                 environ_names.append(name)
             elif qualified == {"os"}:
                 os_names.append(name)
-        current = current.parent
     if environ_names:
         return sorted(set(environ_names), key=lambda n: (n != "environ", n))[0]
     if os_names:
         return sorted(set(os_names), key=lambda n: (n != "os", n))[0] + ".environ"
-    if imports_os_star(code) and "environ" not in scope:
+    if imports_os_star(code) and not analysis.is_bound("environ", scope):
         return "environ"  # bound by `from os import *`
     return None
 
 
-def _bound_before(code: PythonCode, bindings: Any, line: int) -> bool:
-    from libcst.metadata import PositionProvider
-
+def _bound_before(bindings: Any, node: Any) -> bool:
     for binding in bindings:
-        position = code.metadata(PositionProvider, binding.node)
-        if position is None or position.start.line >= line:
+        where = binding.statement if binding.statement is not None else binding.node
+        if getattr(where, "lineno", None) is None or where.lineno >= node.lineno:
             return False
     return True
 
@@ -135,30 +137,36 @@ def _bound_before(code: PythonCode, bindings: Any, line: int) -> bool:
 def _import_offset(code: PythonCode, node: Any) -> int | None:
     """Where ``import os`` goes: before the first statement after the module docstring
     and ``__future__`` imports — when the name ``os`` is free and that is before ``node``."""
-    import libcst as cst
-    from libcst.metadata import PositionProvider, ScopeProvider
+    import ast
 
-    scope = code.metadata(ScopeProvider, node)
-    if scope is None or "os" in scope:
+    from contractlint.python.analysis import root_name
+
+    analysis = code.analysis
+    if analysis.is_bound("os", analysis.scope_of(root_name(node.func))):
         return None
-    for index, statement in enumerate(code.module.body):
-        if isinstance(statement, cst.SimpleStatementLine):
-            first = statement.body[0]
-            is_docstring = (
-                index == 0 and isinstance(first, cst.Expr)
-                and isinstance(first.value, (cst.SimpleString, cst.ConcatenatedString))
-            )
-            is_future = any(
-                isinstance(small, cst.ImportFrom) and isinstance(small.module, cst.Name)
-                and small.module.value == "__future__"
-                for small in statement.body
-            )
-            if is_docstring or is_future:
-                continue
-        line = code.metadata(PositionProvider, statement).start.line
-        offset = code.code_offset(line, 1)
+    for index, line in enumerate(code.statement_lines(code.tree.body)):
+        first = line[0]
+        is_docstring = index == 0 and isinstance(first, ast.Expr) and _is_string(code, first.value)
+        is_future = any(isinstance(small, ast.ImportFrom) and small.module == "__future__" for small in line)
+        if is_docstring or is_future:
+            continue
+        # A decorated definition starts at its first decorator.
+        start = first.decorator_list[0] if getattr(first, "decorator_list", None) else first
+        offset = code.code_offset(start.lineno, 1)
         return offset if offset <= code.node_offsets(node)[0] else None
     return None
+
+
+def _is_string(code: PythonCode, node: Any) -> bool:
+    """A string or bytes literal, as a docstring is written (an f-string only when
+    concatenated with another string)."""
+    import ast
+
+    from contractlint.python.lexical import string_pieces
+
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (str, bytes))
+    return isinstance(node, ast.JoinedStr) and len(string_pieces(code.text, *code.node_offsets(node))) > 1
 
 
 def _fix(code: PythonCode, read: EnvRead) -> tuple[str | None, Fix | None]:
@@ -191,11 +199,8 @@ def _newline(code: PythonCode, offset: int, content: str) -> str:
     if code.is_inline:
         if code.code_map.indent:
             return content
-        crlf = "\r\n" in code.file.text
-    else:
-        end = code.text.find("\n", offset)
-        crlf = end > 0 and code.text[end - 1] == "\r"
-    return content.replace("\n", "\r\n") if crlf else content
+        return content.replace("\n", "\r\n") if "\r\n" in code.file.text else content
+    return content.replace("\n", code.line_break(offset))
 
 
 class EnvironDefault(Rule):
@@ -741,25 +746,22 @@ open source, only from the task's own `env` and `runtime-env`.
 
     def _followed(self, code: PythonCode, project: Any) -> Iterator[tuple[Any, Any]]:
         """(node of the script to report at, what the project code behind it does), in
-        document order: imports (import-time reads), then calls of project functions."""
-        import libcst as cst
+        document order: imports (import-time reads), then calls of project functions —
+        only when some import of the script can reach a project module."""
+        import ast
 
-        from contractlint.python.environ import imported_modules, resolved_names
+        from contractlint.python.environ import all_imported_modules, imported_modules, position_key, resolved_names
 
         for node, modules in imported_modules(code):
             yield node, project.import_env(tuple(modules))
-        calls: list[tuple[Any, Any]] = []
-
-        class Finder(cst.CSTVisitor):
-            def visit_Call(self, node: cst.Call) -> None:
-                names = resolved_names(code, node.func)
-                if len(names) == 1:
-                    followed = project.call_env(next(iter(names)))
-                    if followed is not None:
-                        calls.append((node.func, followed))
-
-        code.module.visit(Finder())
-        yield from calls
+        if not any(project.find_module(name) is not None for name in all_imported_modules(code)):
+            return  # no call can reach the project
+        for node in sorted(code.analysis.nodes(ast.Call), key=position_key):
+            names = resolved_names(code, node.func)
+            if len(names) == 1:
+                followed = project.call_env(next(iter(names)))
+                if followed is not None:
+                    yield node.func, followed
 
     def _message(self, code: PythonCode, project: Any, key: str, where: str | None) -> str:
         from contractlint.flow.defaults import provider_kind, unmatched_provider_hint

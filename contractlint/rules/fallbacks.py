@@ -8,15 +8,14 @@ right, so they are defects wherever they are: in modules and in inline scripts.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from contractlint.diagnostics import Diagnostic, Span
+from contractlint.diagnostics import Diagnostic
 from contractlint.rules.base import Invalid, Rule, RuleContext, Valid
 
 if TYPE_CHECKING:
-    import libcst as cst
-
     from contractlint.python.code import PythonCode
 
 FLOW_HEAD = "id: etl\nnamespace: company.team\ntasks:\n  - id: summarize\n    type: io.kestra.plugin.scripts.python.Script\n"
@@ -31,91 +30,78 @@ def excerpt(text: str, limit: int = EXCERPT_LIMIT) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-def outer_offsets(code: PythonCode, node: cst.CSTNode) -> tuple[int, int]:
-    """Offsets of ``node`` in ``code.text`` including its own parentheses (libcst's
-    positions leave them out)."""
-    start, end = code.node_offsets(node)
-    # A paren's position spans its own whitespace: `(` starts it, `)` ends it.
-    lpar, rpar = getattr(node, "lpar", ()), getattr(node, "rpar", ())
-    if lpar:
-        start = code.node_offsets(lpar[0])[0]
-    if rpar:
-        end = code.node_offsets(rpar[-1])[1]
-    return start, end
-
-
-def offsets_span(code: PythonCode, start: int, end: int) -> Span:
-    """A span in code coordinates for offsets in ``code.text``."""
-    line, column = code.code_position(start)
-    end_line, end_column = code.code_position(end)
-    return Span(line, column, end_line, end_column)
-
-
-# -- CL301 -------------------------------------------------------------------------
-
-
-def truthy_literal_kind(node: cst.CSTNode) -> str | None:
+def truthy_literal_kind(code: PythonCode, node: ast.AST) -> str | None:
     """What kind of literal ``node`` is when it is a literal that is true — a
-    non-empty string, bytes, f-string, container, a non-zero number or ``True`` —
+    non-empty string, bytes or f-string, container, a non-zero number or ``True`` —
     else None. Falsy literals (``""``, ``0``, ``[]``, ``{}``, ``()``, ``None``,
-    ``False``) are "nothing" defaults, not synthetic values."""
-    import libcst as cst
-
-    if isinstance(node, cst.SimpleString):
-        body = node.raw_value
-        if not body:
-            return None
-        return "bytes literal" if "b" in node.prefix.lower() else "string"
-    if isinstance(node, cst.ConcatenatedString):
-        kinds = [truthy_literal_kind(part) for part in (node.left, node.right)]
-        found = [kind for kind in kinds if kind]
-        return found[0] if found else None
-    if isinstance(node, cst.FormattedString):
-        return "f-string" if node.parts else None
-    if isinstance(node, (cst.Integer, cst.Float, cst.Imaginary)):
-        try:
-            return "number" if node.evaluated_value else None
-        except (ValueError, SyntaxError, OverflowError):
-            return "number"
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
-        return "number" if isinstance(node.expression, (cst.Integer, cst.Float, cst.Imaginary)) and truthy_literal_kind(node.expression) else None
-    if isinstance(node, cst.List):
-        return "list" if node.elements else None
-    if isinstance(node, cst.Tuple):
-        return "tuple" if node.elements else None
-    if isinstance(node, cst.Set):
-        return "set" if node.elements else None
-    if isinstance(node, cst.Dict):
-        return "dict" if node.elements else None
-    if isinstance(node, cst.Name) and node.value == "True":
-        return "True"
+    ``False``) are "nothing" defaults, not synthetic values. An implicit
+    concatenation is the kind of its first literal that is not empty, as written."""
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if value is True:
+            return "True"
+        if isinstance(value, (str, bytes)):
+            kind = "bytes literal" if isinstance(value, bytes) else "string"
+            return kind if value else _written_kind(code, node)
+        if isinstance(value, (int, float, complex)) and not isinstance(value, bool):
+            return "number" if value else None
+        return None
+    if isinstance(node, ast.JoinedStr):
+        return _written_kind(code, node)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        operand = node.operand
+        is_number = isinstance(operand, ast.Constant) and isinstance(operand.value, (int, float, complex))
+        return "number" if is_number and not isinstance(operand.value, bool) and operand.value else None
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return {ast.List: "list", ast.Tuple: "tuple", ast.Set: "set"}[node.__class__] if node.elts else None
+    if isinstance(node, ast.Dict):
+        return "dict" if node.keys else None
     return None
 
 
-def _or_operands(node: cst.CSTNode, inner: set[int]) -> list[cst.CSTNode]:
-    """The operands of a chain of ``or`` (``a or b or c``, parenthesised parts
-    included), left to right; every nested ``or`` node is recorded in ``inner``."""
-    import libcst as cst
+def _written_kind(code: PythonCode, node: ast.AST) -> str | None:
+    """The kind of the first string literal with something between its quotes (an
+    f-string's placeholders count; ``"\\<newline>"`` is empty text but not empty)."""
+    from contractlint.python.lexical import string_pieces
 
-    if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
-        inner.add(id(node))
-        return _or_operands(node.left, inner) + _or_operands(node.right, inner)
-    return [node]
+    start, end = code.node_offsets(node)
+    if isinstance(node, ast.Constant) and code.text[start:end].lstrip("rRbBuU") in ('""', "''"):
+        return None  # `""`, `b''`: nothing between the quotes
+    for prefix, has_body in string_pieces(code.text, start, end):
+        if has_body:
+            return "f-string" if "f" in prefix else "bytes literal" if "b" in prefix else "string"
+    return None
 
 
-def _receiver_chain(node: cst.CSTNode) -> Iterable[cst.CSTNode]:
+def _or_operands(node: ast.BoolOp) -> list[tuple[ast.AST, ast.BoolOp, int]]:
+    """The operands of a chain of ``or`` (``a or b or c``, parenthesized parts
+    included), left to right, each with the operation it belongs to and its index."""
+    found: list[tuple[ast.AST, ast.BoolOp, int]] = []
+    pending: list[tuple[ast.BoolOp, int]] = [(node, 0)]
+    while pending:
+        operation, index = pending.pop()
+        while index < len(operation.values):
+            value = operation.values[index]
+            if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or):
+                pending.append((operation, index + 1))
+                operation, index = value, 0
+                continue
+            found.append((value, operation, index))
+            index += 1
+    return found
+
+
+def _receiver_chain(node: ast.AST) -> Iterable[ast.AST]:
     """``node`` and what it is read from: ``os.environ.get("A", "").strip()`` yields
     the whole call, ``os.environ.get("A", "").strip``, ``os.environ.get("A", "")``, …"""
-    import libcst as cst
-
     while True:
         yield node
-        if isinstance(node, cst.Call):
+        if isinstance(node, ast.Call):
             node = node.func
-        elif isinstance(node, (cst.Attribute, cst.Subscript)):
+        elif isinstance(node, (ast.Attribute, ast.Subscript)):
             node = node.value
-        elif isinstance(node, cst.Await):
-            node = node.expression
+        elif isinstance(node, ast.Await):
+            node = node.value
         else:
             return
 
@@ -129,27 +115,23 @@ COMPUTING_BUILTINS = frozenset({
 })
 
 
-def _is_computed(code: PythonCode, node: cst.CSTNode) -> bool:
+def _is_computed(code: PythonCode, node: ast.AST) -> bool:
     """A call of a builtin that computes a value (``len(x)``, ``sum(x)``, ``int(x)``)."""
-    import libcst as cst
-
     from contractlint.python.names import qualified_names
 
-    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in COMPUTING_BUILTINS):
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in COMPUTING_BUILTINS):
         return False
-    return qualified_names(code, node.func) == {f"builtins.{node.func.value}"}
+    return qualified_names(code, node.func) == {f"builtins.{node.func.id}"}
 
 
-def _is_lookup(code: PythonCode, node: cst.CSTNode) -> bool:
+def _is_lookup(code: PythonCode, node: ast.AST) -> bool:
     """A call, attribute or subscript whose value may be missing — but not a read of
     an environment variable (CL201 reports those, directly or through a method
     called on the value read), nor a builtin that computes its value (``len(x)``)."""
-    import libcst as cst
-
     from contractlint.python.names import is_env_read
 
-    target = node.expression if isinstance(node, cst.Await) else node
-    if not isinstance(target, (cst.Call, cst.Attribute, cst.Subscript)) or _is_computed(code, target):
+    target = node.value if isinstance(node, ast.Await) else node
+    if not isinstance(target, (ast.Call, ast.Attribute, ast.Subscript)) or _is_computed(code, target):
         return False
     return not any(is_env_read(code, part) for part in _receiver_chain(target))
 
@@ -245,43 +227,37 @@ if not prompt:
                 note="inline scripts too, at the exact place in the YAML file"),
     ]
 
-    def check_python(self, code: PythonCode, context: RuleContext) -> Iterable[Diagnostic]:
-        import libcst as cst
+    node_types = (ast.BoolOp,)
 
-        found: list[Diagnostic] = []
-        inner: set[int] = set()
-        rule = self
+    def check_node(self, node: ast.BoolOp, code: PythonCode, context: RuleContext) -> Iterable[Diagnostic]:
+        if not isinstance(node.op, ast.Or):
+            return
+        parent = code.analysis.parent(node)
+        if isinstance(parent, ast.BoolOp) and isinstance(parent.op, ast.Or):
+            return  # part of the chain around it, checked as a whole
+        diagnostic = self._check_chain(code, _or_operands(node))
+        if diagnostic is not None:
+            yield diagnostic
 
-        class Finder(cst.CSTVisitor):
-            def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
-                if not isinstance(node.operator, cst.Or) or id(node) in inner:
-                    return
-                operands = _or_operands(node, inner)
-                diagnostic = rule._check_chain(code, operands)
-                if diagnostic is not None:
-                    found.append(diagnostic)
-
-        code.module.visit(Finder())
-        return found
-
-    def _check_chain(self, code: PythonCode, operands: Sequence[cst.CSTNode]) -> Diagnostic | None:
-        for index, operand in enumerate(operands):
+    def _check_chain(self, code: PythonCode, operands: Sequence[tuple[ast.AST, ast.BoolOp, int]]) -> Diagnostic | None:
+        for index, (operand, operation, position) in enumerate(operands):
             if index == 0:
                 continue
-            kind = truthy_literal_kind(operand)
+            kind = truthy_literal_kind(code, operand)
             if kind is None:
                 continue
             # Operands after a true literal never run: the first one decides.
-            if not any(_is_lookup(code, previous) for previous in operands[:index]):
+            if not any(_is_lookup(code, previous) for previous, _, _ in operands[:index]):
                 return None
-            start = outer_offsets(code, operands[0])[0]
-            literal_start, end = outer_offsets(code, operand)
+            _, first_operation, first_position = operands[0]
+            start = code.operand_offsets(first_operation, first_position)[0]
+            end = code.operand_offsets(operation, position)[1]
             shown = excerpt(code.raw[start:end])
             message = (
                 f"`{shown}` replaces a missing value with a hard-coded {kind}; drop the fallback so that a "
                 "missing value fails, or raise an error that names it"
             )
-            return self.code_diagnostic(code, offsets_span(code, start, end), message)
+            return self.code_diagnostic(code, code.offsets_span(start, end), message)
         return None
 
 
@@ -309,20 +285,18 @@ class Termination:
     A statement terminates when it is ``raise``, a call of an exit function, or a call
     of a helper that never returns: a function of the same module or of a project
     module (resolved through the ``src`` roots) whose body terminates, or one
-    annotated ``-> NoReturn`` / ``-> Never``. An ``if`` terminates when both branches
-    do, ``with`` when its body does, ``try`` when its body (or ``else``) and all its
-    handlers do or its ``finally`` does, ``match`` when every case does and the last one
-    matches anything, ``while True`` when its body does.
+    annotated ``-> NoReturn`` / ``-> Never`` (``return sys.exit(2)`` too: the call never
+    returns). An ``if`` terminates when both branches do, ``with`` when its body does,
+    ``try`` when its body (or ``else``) and all its handlers do or its ``finally`` does,
+    ``match`` when every case does and the last one matches anything, ``while True``
+    when its body does.
     """
 
     def __init__(self, project: Any = None) -> None:
         self.project = project
         self._helpers: dict[int, bool] = {}
 
-    def block(self, code: PythonCode, block: Any, depth: int = 0) -> bool:
-        import libcst as cst
-
-        statements = block.body if isinstance(block, (cst.SimpleStatementSuite, cst.IndentedBlock)) else block
+    def block(self, code: PythonCode, statements: list[ast.stmt], depth: int = 0) -> bool:
         for statement in statements:
             if self.statement(code, statement, depth):
                 return True
@@ -330,56 +304,47 @@ class Termination:
                 return False
         return False
 
-    def statement(self, code: PythonCode, statement: Any, depth: int = 0) -> bool:
-        import libcst as cst
-
-        if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
-            for small in statement.body:
-                if self.small(code, small, depth):
-                    return True
-                if isinstance(small, (cst.Return, cst.Break, cst.Continue)):
-                    return False
-            return False
-        if not isinstance(statement, cst.BaseCompoundStatement):
-            return self.small(code, statement, depth)
-        if isinstance(statement, cst.If):
-            if not self.block(code, statement.body, depth) or statement.orelse is None:
+    def line(self, code: PythonCode, statements: list[ast.stmt], depth: int = 0) -> bool:
+        """A line of statements (``a(); raise``): the first that ends or leaves decides."""
+        for statement in statements:
+            if self.statement(code, statement, depth):
+                return True
+            if isinstance(statement, (ast.Return, ast.Break, ast.Continue)):
                 return False
-            if isinstance(statement.orelse, cst.If):
-                return self.statement(code, statement.orelse, depth)
-            return self.block(code, statement.orelse.body, depth)
-        if isinstance(statement, cst.With):
+        return False
+
+    def statement(self, code: PythonCode, statement: ast.stmt, depth: int = 0) -> bool:
+        if isinstance(statement, ast.Raise):
+            return True
+        if isinstance(statement, (ast.Expr, ast.Return)) and isinstance(statement.value, ast.Call):
+            return self.call(code, statement.value, depth)
+        if isinstance(statement, ast.If):
+            return bool(statement.orelse) and self.block(code, statement.body, depth) and self.block(
+                code, statement.orelse, depth
+            )
+        if isinstance(statement, (ast.With, ast.AsyncWith)):
             return self.block(code, statement.body, depth)
-        if isinstance(statement, (cst.Try, cst.TryStar)):
-            if statement.finalbody is not None and self.block(code, statement.finalbody.body, depth):
+        if isinstance(statement, TRY_TYPES):
+            if statement.finalbody and self.block(code, statement.finalbody, depth):
                 return True
             body_ends = self.block(code, statement.body, depth) or (
-                statement.orelse is not None and self.block(code, statement.orelse.body, depth)
+                bool(statement.orelse) and self.block(code, statement.orelse, depth)
             )
             return body_ends and all(self.block(code, handler.body, depth) for handler in statement.handlers)
-        if isinstance(statement, cst.Match):
+        if isinstance(statement, ast.Match):
             last = statement.cases[-1] if statement.cases else None
             return (
                 last is not None and _irrefutable(last)
                 and all(self.block(code, case.body, depth) for case in statement.cases)
             )
-        if isinstance(statement, cst.While):
-            forever = isinstance(statement.test, cst.Name) and statement.test.value == "True"
-            return forever and statement.orelse is None and not _breaks(statement.body) and self.block(
+        if isinstance(statement, ast.While):
+            forever = isinstance(statement.test, ast.Constant) and statement.test.value is True
+            return forever and not statement.orelse and not _breaks(statement.body) and self.block(
                 code, statement.body, depth
             )
         return False
 
-    def small(self, code: PythonCode, small: Any, depth: int) -> bool:
-        import libcst as cst
-
-        if isinstance(small, cst.Raise):
-            return True
-        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-            return self.call(code, small.value, depth)
-        return False
-
-    def call(self, code: PythonCode, call: Any, depth: int) -> bool:
+    def call(self, code: PythonCode, call: ast.Call, depth: int) -> bool:
         """``call`` never returns: an exit, a raising library function, or a helper
         whose body always raises."""
         from contractlint.python.names import qualified_names
@@ -398,37 +363,33 @@ class Termination:
         key = id(function)
         if key not in self._helpers:
             self._helpers[key] = False  # recursion: assume it returns while it is being decided
-            annotation = function.returns.annotation if function.returns is not None else None
-            self._helpers[key] = _annotation_name(annotation) in NO_RETURN or self.block(code, function.body, depth)
+            self._helpers[key] = _annotation_name(function.returns) in NO_RETURN or self.block(
+                code, function.body, depth
+            )
         return self._helpers[key]
 
     def _definitions(self, code: PythonCode, func: Any) -> list[tuple[PythonCode, Any]]:
         """The ``def``s a called name refers to: every binding of a local name (all must
         be function definitions), or the function an import names in a project module."""
-        import libcst as cst
-        from libcst.metadata import QualifiedNameProvider, QualifiedNameSource, ScopeProvider
+        from contractlint.python.analysis import IMPORT, LOCAL
 
-        if not isinstance(func, (cst.Name, cst.Attribute)):
+        if not isinstance(func, (ast.Name, ast.Attribute)):
             return []
-        names = code.metadata(QualifiedNameProvider, func, set())
+        names = code.analysis.qualified_names(func)
         if len(names) != 1:
             return []
         name = next(iter(names))
-        if name.source == QualifiedNameSource.LOCAL and isinstance(func, cst.Name):
-            scope = code.metadata(ScopeProvider, func)
-            if scope is None:
-                return []
-            bindings = list(scope[func.value])
-            if not bindings or not all(isinstance(b.node, cst.FunctionDef) for b in bindings):
+        if name.source == LOCAL and isinstance(func, ast.Name):
+            bindings = code.analysis.bindings_of(func)
+            if not bindings or not all(binding.kind == "def" for binding in bindings):
                 return []
             return [(code, binding.node) for binding in bindings]
-        if name.source == QualifiedNameSource.IMPORT and self.project is not None:
+        if name.source == IMPORT and self.project is not None:
             return self._project_function(code, name.name)
         return []
 
     def _project_function(self, code: PythonCode, qualified: str) -> list[tuple[PythonCode, Any]]:
-        import libcst as cst
-
+        from contractlint.python.analysis import FUNCTION_TYPES
         from contractlint.python.environ import absolute_name
 
         if qualified.startswith("."):
@@ -441,177 +402,120 @@ class Termination:
             return []
         info, function_name = found
         definitions = [
-            statement for statement in info.code.module.body
-            if isinstance(statement, cst.FunctionDef) and statement.name.value == function_name
+            statement for statement in info.code.tree.body
+            if isinstance(statement, FUNCTION_TYPES) and statement.name == function_name
         ]
         return [(info.code, definitions[-1])] if definitions else []
+
+
+TRY_TYPES = tuple(getattr(ast, name) for name in ("Try", "TryStar") if hasattr(ast, name))
+LOOP_TYPES = (ast.For, ast.AsyncFor, ast.While)
+DEFINITION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def _may_name_a_function(code: PythonCode, func: Any, builtin: bool = True) -> bool:
     """Syntactically what may be an exit call or a helper worth reading: a builtin, or a
     name chain rooted at a name an ``import`` or a ``def`` binds (``log.warning`` is
-    not) — only those need scope analysis, which is slow on big files."""
+    not)."""
     import builtins
-
-    import libcst as cst
 
     from contractlint.python.names import import_or_def_names
 
-    while isinstance(func, cst.Attribute):
+    while isinstance(func, ast.Attribute):
         func = func.value
-    if not isinstance(func, cst.Name):
+    if not isinstance(func, ast.Name):
         return False
     candidates = import_or_def_names(code)
-    return candidates is None or func.value in candidates or (builtin and hasattr(builtins, func.value))
+    return candidates is None or func.id in candidates or (builtin and hasattr(builtins, func.id))
 
 
 def _annotation_name(annotation: Any) -> str | None:
     """``NoReturn`` for ``NoReturn``, ``typing.NoReturn`` or ``"NoReturn"``."""
-    import libcst as cst
-
-    if isinstance(annotation, cst.Attribute):
-        return annotation.attr.value
-    if isinstance(annotation, cst.Name):
-        return annotation.value
-    if isinstance(annotation, cst.SimpleString):
-        return annotation.raw_value.rpartition(".")[2]
+    if isinstance(annotation, ast.Attribute):
+        return annotation.attr
+    if isinstance(annotation, ast.Name):
+        return annotation.id
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        return annotation.value.rpartition(".")[2]
     return None
 
 
-def _irrefutable(case: Any) -> bool:
+def _irrefutable(case: ast.match_case) -> bool:
     """``case _:`` or ``case name:`` without a guard: the case matches anything."""
-    import libcst as cst
-
-    return case.guard is None and isinstance(case.pattern, cst.MatchAs) and case.pattern.pattern is None
+    return case.guard is None and isinstance(case.pattern, ast.MatchAs) and case.pattern.pattern is None
 
 
-def _escapes(statement: Any) -> bool:
+def _child_blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
+    """The statement lists inside a compound statement, in source order."""
+    if isinstance(statement, TRY_TYPES):
+        return [statement.body, *(handler.body for handler in statement.handlers), statement.orelse, statement.finalbody]
+    if isinstance(statement, ast.Match):
+        return [case.body for case in statement.cases]
+    return [getattr(statement, name) for name in ("body", "orelse") if isinstance(getattr(statement, name, None), list)]
+
+
+def _escapes(statement: ast.stmt) -> bool:
     """``statement`` may leave the enclosing block early: a ``return`` anywhere in it
     (not in a nested definition), or a ``break``/``continue`` outside its own loops."""
     return _escape(statement) is not None
 
 
-def _escape(statement: Any) -> Any:
+def _escape(statement: ast.stmt) -> ast.stmt | None:
     """The first ``return``, ``break`` or ``continue`` by which ``statement`` may leave
     the enclosing block (see ``_escapes``), or None."""
-    import libcst as cst
-
-    class Finder(cst.CSTVisitor):
-        def __init__(self) -> None:
-            super().__init__()
-            self.found: Any = None
-            self.loops = 0
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-            return False
-
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
-        def visit_For(self, node: cst.For) -> None:
-            self.loops += 1
-
-        def leave_For(self, node: cst.For) -> None:
-            self.loops -= 1
-
-        def visit_While(self, node: cst.While) -> None:
-            self.loops += 1
-
-        def leave_While(self, node: cst.While) -> None:
-            self.loops -= 1
-
-        def visit_Return(self, node: cst.Return) -> None:
-            self.found = self.found or node
-
-        def visit_Break(self, node: cst.Break) -> None:
-            if self.loops == 0:
-                self.found = self.found or node
-
-        def visit_Continue(self, node: cst.Continue) -> None:
-            if self.loops == 0:
-                self.found = self.found or node
-
-    finder = Finder()
-    statement.visit(finder)
-    return finder.found
+    pending: list[tuple[ast.stmt, bool]] = [(statement, False)]  # (statement, inside a loop of its own)
+    while pending:
+        current, in_loop = pending.pop()
+        if isinstance(current, ast.Return) or (isinstance(current, (ast.Break, ast.Continue)) and not in_loop):
+            return current
+        if isinstance(current, DEFINITION_TYPES):
+            continue
+        in_loop = in_loop or isinstance(current, LOOP_TYPES)
+        for block in reversed(_child_blocks(current)):
+            pending.extend((child, in_loop) for child in reversed(block))
+    return None
 
 
-def _breaks(block: Any) -> bool:
-    """A ``break`` that leaves the loop whose body is ``block``."""
-    import libcst as cst
-
-    return any(_escapes_with_break(statement) for statement in block.body) if isinstance(
-        block, cst.IndentedBlock
-    ) else any(isinstance(small, cst.Break) for small in block.body)
-
-
-def _escapes_with_break(statement: Any) -> bool:
-    import libcst as cst
-
-    class Finder(cst.CSTVisitor):
-        def __init__(self) -> None:
-            super().__init__()
-            self.found = False
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-            return False
-
-        def visit_For(self, node: cst.For) -> bool:
-            return False  # its own breaks
-
-        def visit_While(self, node: cst.While) -> bool:
-            return False
-
-        def visit_Break(self, node: cst.Break) -> None:
-            self.found = True
-
-    finder = Finder()
-    statement.visit(finder)
-    return finder.found
+def _breaks(statements: list[ast.stmt]) -> bool:
+    """A ``break`` that leaves the loop whose body is ``statements``."""
+    pending = list(statements)
+    while pending:
+        current = pending.pop()
+        if isinstance(current, ast.Break):
+            return True
+        if isinstance(current, (*DEFINITION_TYPES, *LOOP_TYPES)):
+            continue  # their own breaks
+        for block in _child_blocks(current):
+            pending.extend(block)
+    return False
 
 
-def _ending(code: PythonCode, block: Any) -> str:
+def _ending(code: PythonCode, handler: ast.ExceptHandler) -> str:
     """How a swallowing handler ends, for the message."""
-    import libcst as cst
+    from contractlint.python.lexical import previous_significant
 
-    statements = list(block.body)
-    for index, statement in enumerate(statements):
-        early = _escape(statement)
+    body = handler.body
+    # A handler on the `except` line (`except E: a(); return`) is read statement by
+    # statement, an indented one line by line.
+    on_one_line = code.text[previous_significant(code.text, code.node_offsets(body[0])[0])] == ":"
+    lines = [[statement] for statement in body] if on_one_line else code.statement_lines(body)
+    for index, line in enumerate(lines):
+        early = next((found for found in map(_escape, line) if found is not None), None)
         if early is None:
             continue
-        if any(Termination().statement(code, later) for later in statements[index + 1 :]):
-            shown = excerpt(code.module.code_for_node(early).strip(), 40)
+        if any(Termination().line(code, later) for later in lines[index + 1 :]):
+            shown = excerpt(code.statement_text(early).strip(), 40)
             return f"the handler leaves with `{shown}` on some paths"
         break
-    if isinstance(block, cst.SimpleStatementSuite):
-        last = block.body[-1]
-    else:
-        statement = block.body[-1]
-        if not isinstance(statement, cst.SimpleStatementLine):
-            return "the handler carries on"
-        last = statement.body[-1]
-    if isinstance(last, cst.Pass):
-        return "the handler only does `pass`" if _is_single(block) else "the handler ends with `pass`"
-    if isinstance(last, cst.Return):
-        return f"the handler ends with `{excerpt(code.module.code_for_node(last).strip(), 40)}`"
-    if isinstance(last, (cst.Continue, cst.Break)):
-        keyword = "continue" if isinstance(last, cst.Continue) else "break"
+    last = body[-1]
+    if isinstance(last, ast.Pass):
+        return "the handler only does `pass`" if len(body) == 1 else "the handler ends with `pass`"
+    if isinstance(last, ast.Return):
+        return f"the handler ends with `{excerpt(code.statement_text(last).strip(), 40)}`"
+    if isinstance(last, (ast.Continue, ast.Break)):
+        keyword = "continue" if isinstance(last, ast.Continue) else "break"
         return f"the handler ends with `{keyword}`"
     return "the handler carries on"
-
-
-def _is_single(block: Any) -> bool:
-    import libcst as cst
-
-    if isinstance(block, cst.SimpleStatementSuite):
-        return len(block.body) == 1
-    return len(block.body) == 1 and isinstance(block.body[0], cst.SimpleStatementLine) and len(block.body[0].body) == 1
 
 
 class SwallowedException(Rule):
@@ -627,9 +531,10 @@ resolved, a class of your own that happens to be named `Exception` is not it)
 whose handler does not re-raise or exit. It is reported at the `except` clause.
 
 A handler re-raises or exits when every path through it ends in a `raise`
-statement (`raise`, `raise X`, `raise X from e`), a call to `sys.exit`,
-`os._exit`, `os.abort`, `exit` or `quit` (any import alias: `import sys as
-system; system.exit(1)`, `from sys import exit`), `pytest.fail` or
+statement (`raise`, `raise X`, `raise X from e`, `raise SystemExit(2)`), a call
+to `sys.exit`, `os._exit`, `os.abort`, `exit` or `quit` (any import alias:
+`import sys as system; system.exit(1)`, `from sys import exit`; also returned,
+`return sys.exit(2)`), `pytest.fail` or
 `assert_never`, or a call to a helper that always raises: a function of the same
 module, or of a project module (resolved through the `src` roots, relative
 imports included), whose body always raises or exits, or one annotated
@@ -680,6 +585,12 @@ def load_prompt(name):
               note="exiting ends the run loudly; aliased `sys` is resolved"),
         Valid('from sys import exit\n\ntry:\n    run()\nexcept:\n    exit(2)\n'),
         Valid('import os\n\ntry:\n    run()\nexcept Exception:\n    os._exit(1)\n'),
+        Valid('import os\nimport sys\n\n\ndef main():\n    try:\n        run()\n    except Exception:\n'
+              '        log.exception("run failed")\n        return sys.exit(2)\n\n\ndef child():\n    try:\n'
+              '        run()\n    except BaseException:\n        return os._exit(1)\n',
+              note="`return sys.exit(2)` ends the handler with an exit: the call never returns"),
+        Valid('try:\n    run()\nexcept Exception as error:\n    log.error("run failed: %s", error)\n'
+              '    raise SystemExit(2) from error\n', note="raising SystemExit is exiting"),
         Valid('try:\n    run()\nexcept Exception as error:\n    if retryable(error):\n        raise RetryLater() from error\n'
               '    else:\n        raise\n', note="every branch re-raises"),
         Valid("class Exception(Exception):\n    pass\n\ntry:\n    run()\nexcept Exception:\n    pass\n",
@@ -719,31 +630,13 @@ def load_prompt(name):
                 note="inline scripts too (CL102 also reports the `try`)"),
     ]
 
-    def check_python(self, code: PythonCode, context: RuleContext) -> Iterable[Diagnostic]:
-        import libcst as cst
+    node_types = (ast.ExceptHandler,)  # `except*` handlers too
 
-        found: list[Diagnostic] = []
-        rule = self
-        termination = Termination(context.project)
-
-        class Finder(cst.CSTVisitor):
-            def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-                rule._check_handler(code, node, found, termination)
-
-            def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
-                rule._check_handler(code, node, found, termination)
-
-        code.module.visit(Finder())
-        return found
-
-    def _check_handler(
-        self, code: PythonCode, handler: Any, found: list[Diagnostic], termination: Termination
-    ) -> None:
-        import libcst as cst
-
+    def check_node(self, node: ast.ExceptHandler, code: PythonCode, context: RuleContext) -> Iterable[Diagnostic]:
+        from contractlint.python.lexical import skip_trivia
         from contractlint.python.names import qualified_names
 
-        kind = handler.type
+        kind = node.type
         if kind is None:
             caught = None
         else:
@@ -751,17 +644,22 @@ def load_prompt(name):
             pending = [kind]
             while pending:  # `except (ValueError, (OSError, Exception))`: tuples nest
                 candidate = pending.pop()
-                if isinstance(candidate, cst.Tuple):
-                    pending.extend(element.value for element in candidate.elements)
+                if isinstance(candidate, ast.Tuple):
+                    pending.extend(candidate.elts)
                 else:
                     broad |= qualified_names(code, candidate) & BROAD_EXCEPTIONS
             if not broad:
                 return
             caught = "builtins.BaseException" if "builtins.BaseException" in broad else "builtins.Exception"
-        if termination.block(code, handler.body):
+        if Termination(context.project).block(code, node.body):
             return
-        start = code.node_offsets(handler)[0]
-        end = start + len("except") if kind is None else outer_offsets(code, kind)[1]
+        start = code.node_offsets(node)[0]
+        if kind is None:
+            end = start + len("except")
+        else:
+            gap = skip_trivia(code.text, start + len("except"))
+            gap += code.text.startswith("*", gap)  # except*
+            end = code.outer_offsets(kind, gap)[1]
         header = excerpt(code.raw[start:end])
         if caught == "builtins.Exception":
             what = f"`{header}` swallows the exception"
@@ -770,7 +668,7 @@ def load_prompt(name):
         else:
             what = f"`{header}` swallows every exception (KeyboardInterrupt and SystemExit included)"
         message = (
-            f"{what}: {_ending(code, handler.body)} instead of re-raising or exiting; catch the specific "
+            f"{what}: {_ending(code, node)} instead of re-raising or exiting; catch the specific "
             "exceptions you expect, or end the handler with `raise`"
         )
-        found.append(self.code_diagnostic(code, offsets_span(code, start, end), message))
+        yield self.code_diagnostic(code, code.offsets_span(start, end), message)

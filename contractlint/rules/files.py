@@ -747,9 +747,9 @@ def duplicate_flow(flow: Flow, first: Flow) -> Diagnostic:
 
 
 def python_syntax_error(code: PythonCode, error: PythonSyntaxError) -> Diagnostic:
-    line = max(1, min(error.line, code.text.count("\n") + 1))
-    line_text = code.text.split("\n")[line - 1]
-    column = max(1, min(error.column, len(line_text) + 1))
+    line = max(1, min(error.line, len(code.line_starts)))
+    line_length = code.line_end(line) - code.line_starts[line - 1]
+    column = max(1, min(error.column, line_length + 1))
     span = Span(line, column, line, column + 1)
     what = f"Inline Python ({code.label}) does not parse" if code.is_inline else "Python does not parse"
     return PythonSyntax().code_diagnostic(code, span, f"{what}: {error.message}", fingerprint_text=error.message)

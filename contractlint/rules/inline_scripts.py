@@ -7,6 +7,7 @@ Python modules, where it can be tested, reviewed and imported.
 
 from __future__ import annotations
 
+import ast
 import io
 import tokenize
 from collections.abc import Iterable
@@ -24,10 +25,15 @@ FLOW_HEAD = "id: etl\nnamespace: company.team\ntasks:\n  - id: transform\n    ty
 def code_line_count(text: str) -> int:
     """Lines holding code: not blank and not only a comment (a ``#`` inside a
     string is code). Masked Pebble tags on their own lines are blank."""
+    import warnings
+
     comment_or_blank: set[int] = set()
     code_lines: set[int] = set()
     try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the script's own warnings are not lint output
+            tokens = list(tokenize.generate_tokens(io.StringIO(text, newline=None).readline))
+        for token in tokens:
             if token.type in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
                               tokenize.DEDENT, tokenize.ENDMARKER):
                 comment_or_blank.add(token.start[0])
@@ -45,6 +51,7 @@ class InlineScriptTooLong(Rule):
     contract = "1"
     summary = "Inline Python with too many code lines (15 or more by default)"
     python_scope = ("inline",)
+    needs_syntax_tree = False  # a script that does not parse is counted too
     options = {
         "max-lines": {
             "type": "integer",
@@ -57,7 +64,8 @@ class InlineScriptTooLong(Rule):
 ## What it does
 Counts the code lines of an inline Python script (a Script task's `script`, or a
 `*.py` entry of `inputFiles`) — blank lines and comment-only lines don't count —
-and reports a script with `max-lines` (15) or more, at its key.
+and reports a script with `max-lines` (15) or more, at its key. A script that does
+not parse (CL003) is counted too.
 
 ## Why is this bad?
 A long inline script is business logic hidden in YAML: no tests, no imports from
@@ -113,6 +121,14 @@ function keeps the logic where tools and people can read it.
             column=7,
             end_column=14,
             message="Inline script inputFiles.main.py has 4 code lines (limit 4)",
+        ),
+        Invalid(
+            FLOW_HEAD + "    script: |\n" + "".join(f"      x{i} = {i}\n" for i in range(14)) + "      print(x0\n",
+            line=6,
+            column=5,
+            end_column=11,
+            message="Inline script has 15 code lines (limit 15)",
+            note="a script that does not parse is still counted (CL003 reports the syntax error)",
         ),
     ]
 
@@ -188,39 +204,59 @@ script: |
                 note="Pebble is masked; positions count characters, not bytes"),
     ]
 
-    def check_python(self, code: PythonCode, context: RuleContext) -> Iterable[Diagnostic]:
-        import libcst as cst
-        from libcst.metadata import PositionProvider
+    node_types = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.For, ast.AsyncFor, ast.While, ast.Try) + (
+        (ast.TryStar,) if hasattr(ast, "TryStar") else ()
+    )
 
-        from contractlint.python.code import iter_statements
+    def check_node(self, node: ast.stmt, code: PythonCode, context: RuleContext) -> Iterable[Diagnostic]:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            name = _written_name(code, node)
+            keyword = ("async def " if isinstance(node, ast.AsyncFunctionDef) else "def ") + name
+            what = f"function definition '{name}'"
+        elif isinstance(node, ast.ClassDef):
+            name = _written_name(code, node)
+            keyword, what = "class " + name, f"class definition '{name}'"
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            keyword, what = ("async for" if isinstance(node, ast.AsyncFor) else "for"), "'for' loop"
+        elif isinstance(node, ast.While):
+            keyword, what = "while", "'while' loop"
+        else:
+            keyword, what = "try", "'try' block"
+        # The keyword (and a definition's name), not the whole block: short enough for
+        # a caret. Decorators come before `def`: start at the keyword itself.
+        line, column = code.node_position(node)
+        end = column + len(keyword)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            name_start = _name_offset(code, node)
+            line, name_column = code.code_position(name_start)
+            end = name_column + len(name)
+            column = end - len(keyword)
+        yield self.code_diagnostic(
+            code, Span(line, column, line, end), f"{what} in inline script; move the logic into a module function"
+        )
 
-        for node in iter_statements(code.module):
-            if isinstance(node, cst.FunctionDef):
-                keyword = ("async def " if node.asynchronous else "def ") + node.name.value
-                what = f"function definition '{node.name.value}'"
-            elif isinstance(node, cst.ClassDef):
-                keyword, what = "class " + node.name.value, f"class definition '{node.name.value}'"
-            elif isinstance(node, cst.For):
-                keyword, what = ("async for" if node.asynchronous else "for"), "'for' loop"
-            elif isinstance(node, cst.While):
-                keyword, what = "while", "'while' loop"
-            elif isinstance(node, (cst.Try, cst.TryStar)):
-                keyword, what = "try", "'try' block"
-            else:
-                continue
-            # The keyword (and a definition's name), not the whole block: short enough
-            # for a caret. Decorators come before `def`: start at the keyword itself.
-            name_node = getattr(node, "name", None)
-            anchor = code.metadata(PositionProvider, name_node if name_node is not None else node)
-            if name_node is not None:
-                line, end = anchor.start.line, anchor.end.column + 1
-                column = end - len(keyword)
-            else:
-                line, column = anchor.start.line, anchor.start.column + 1
-                end = column + len(keyword)
-            yield self.code_diagnostic(
-                code, Span(line, column, line, end), f"{what} in inline script; move the logic into a module function"
-            )
+
+def _name_offset(code: PythonCode, node: ast.AST) -> int:
+    """Where the name of a ``def``/``class`` is written (after its keywords)."""
+    from contractlint.python.lexical import skip_spaces
+
+    index = code.node_offsets(node)[0]
+    words = ("async", "def") if isinstance(node, ast.AsyncFunctionDef) else (
+        ("def",) if isinstance(node, ast.FunctionDef) else ("class",)
+    )
+    for word in words:
+        index = skip_spaces(code.text, index + len(word)) if code.text.startswith(word, index) else index
+    return index
+
+
+def _written_name(code: PythonCode, node: ast.AST) -> str:
+    """The name as written (``ast`` keeps it NFKC-normalized)."""
+    start = _name_offset(code, node)
+    end = start
+    text = code.text
+    while end < len(text) and text[start : end + 1].isidentifier():
+        end += 1
+    return code.raw[start:end] or node.name
 
 
 # -- CL103 -------------------------------------------------------------------------
@@ -316,6 +352,7 @@ class TemplateInScript(Rule):
     contract = "1"
     summary = "A Pebble expression or tag inside inline Python: a value spliced into source code"
     python_scope = ("inline",)
+    needs_syntax_tree = False  # Pebble is found in the text, parsed or not
     explanation = """
 ## What it does
 Reports every Pebble expression (`{{ … }}`) and tag (`{% if %}`, `{% for %}`,
@@ -323,6 +360,7 @@ Reports every Pebble expression (`{{ … }}`) and tag (`{% if %}`, `{% for %}`,
 of `inputFiles` — at its exact position. Comments (`{# … #}`) and
 `{% raw %}…{% endraw %}` blocks are not templating and are not reported; for an
 `{% if %}…{% else %}…{% endif %}` construct only the opening tag is reported.
+Scripts that do not parse (CL003) are checked too: Pebble is found in the text.
 Expressions inside Python strings and comments count too: Kestra renders the
 whole script, so a line break in the value turns a comment into code.
 
@@ -441,6 +479,13 @@ passed through `env` is data: it cannot change the program.
             line=6, column=5, end_column=11,
             message="(script line 2)",
             note="a quoted script cannot be mapped exactly: the finding is at the key, naming the script line",
+        ),
+        Invalid(
+            FLOW_HEAD + "    script: |\n      from pipelines.load import load\n"
+            "      load(table=\"{{ inputs.table }}\", limit=\n",
+            line=8, column=19, end_column=37,
+            message="Pebble expression `{{ inputs.table }}` is pasted into the Python source",
+            note="a script that does not parse is still checked (CL003 reports the syntax error)",
         ),
     ]
 
