@@ -92,10 +92,8 @@ class ProjectModules:
             found: set[str] = set()
             if path is not None:
                 package = dotted if path.name == "__init__.py" else dotted.rpartition(".")[0]
-                try:
-                    text = path.read_text(encoding="utf-8", errors="replace")
-                except OSError:
-                    text = ""
+                source = self.project.source_file(path)  # a draft, when the project has one
+                text = source.text if source is not None else ""
                 found = {name for name in imported_modules(text, package) if self.path_of(name) is not None}
             self._imports[dotted] = found
         return self._imports[dotted]

@@ -65,7 +65,11 @@ class Project:
     # Folders holding namespace files, searched in order; `{namespace}` in one stands
     # for the flow's namespace.
     namespace_files: tuple[Path, ...] = ()
+    # Contents that stand for files, by resolved path: a server's unsaved editor buffers
+    # or an agent's drafts. Shared by every Project of a workspace; empty for `check`.
+    drafts: dict[Path, bytes] = field(default_factory=dict, repr=False)
     _sources: dict[Path, SourceFile | None] = field(default_factory=dict, repr=False)
+    _stamps: dict[Path, tuple] = field(default_factory=dict, repr=False)  # what each source was read from
     _modules: dict[Path, PythonCode | None] = field(default_factory=dict, repr=False)
     _infos: dict[str, ModuleInfo | None] = field(default_factory=dict, repr=False)
     _calls: dict[str, FollowedEnv | None] = field(default_factory=dict, repr=False)
@@ -86,7 +90,7 @@ class Project:
             base = root.joinpath(*parts)
             for candidate in (base.with_suffix(".py"), base / "__init__.py"):
                 try:
-                    if candidate.is_file():
+                    if self.is_file(candidate):
                         return candidate
                 except OSError:  # a name too long for the file system: not a module here
                     continue
@@ -110,22 +114,50 @@ class Project:
             elif other is not None and other != namespace:
                 continue  # a folder of the flow's own namespace files
             candidate = folder.joinpath(*parts)
-            if candidate.is_file():
+            if self.is_file(candidate):
                 return candidate
         return None
 
+    def is_file(self, path: Path) -> bool:
+        """A file of the project: on disk, or a draft standing for one."""
+        if self.drafts and path.resolve() in self.drafts:
+            return True
+        return path.is_file()
+
     def source_file(self, path: Path) -> SourceFile | None:
-        """The text of project file ``path``, read once; None when it cannot be read
-        or decoded (its own lint run reports that)."""
+        """The text of project file ``path`` (its draft, if it has one), read once; None
+        when it cannot be read or decoded (its own lint run reports that)."""
         key = path.resolve()
         if key not in self._sources:
             from contractlint.source import SourceFile, UndecodableFile
 
+            self._stamps[key] = self._stamp(key)
             try:
-                self._sources[key] = SourceFile.from_bytes(display_path(path), path.read_bytes())
+                data = self.drafts[key] if key in self.drafts else path.read_bytes()
+                self._sources[key] = SourceFile.from_bytes(display_path(path), data)
             except (OSError, UndecodableFile):
                 self._sources[key] = None
         return self._sources[key]
+
+    def _stamp(self, key: Path) -> tuple:
+        """What a file's content is known by: a draft's bytes, or the file's identity,
+        size and modification time on disk (None: it is not there)."""
+        if key in self.drafts:
+            return ("draft", self.drafts[key])
+        try:
+            status = key.stat()
+        except OSError:
+            return ("missing",)
+        return ("disk", status.st_ino, status.st_size, status.st_mtime_ns)
+
+    def refresh(self) -> list[Path]:
+        """Forget what was read from files that changed since (on disk, or their draft),
+        for a long-running process between requests; the files that changed."""
+        changed = [key for key, stamp in self._stamps.items() if self._stamp(key) != stamp]
+        for key in changed:
+            self.forget(key)
+        self._found.clear()  # a module may have appeared where an earlier one was looked for
+        return changed
 
     def module_code(self, path: Path) -> PythonCode | None:
         """The parsed module at ``path``; None when it cannot be read or parsed (the
@@ -166,6 +198,7 @@ class Project:
     def forget(self, path: Path) -> None:
         """``path`` was rewritten (``--fix``): read it again when it is next needed."""
         self._sources.pop(path.resolve(), None)
+        self._stamps.pop(path.resolve(), None)
         self._modules.pop(path.resolve(), None)
         self._found.clear()
         self._infos.clear()

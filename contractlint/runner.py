@@ -72,7 +72,9 @@ class CheckRun:
         return found
 
 
-def build_linter(settings: Settings) -> Linter:
+def build_linter(settings: Settings, drafts: dict[Path, bytes] | None = None) -> Linter:
+    """The engine for one configuration; ``drafts`` (resolved path → content) stand for
+    files on disk when CL203 reads project modules (a server's unsaved buffers)."""
     from contractlint.flow.defaults import load_global_defaults
     from contractlint.flow.policies import load_policies
 
@@ -87,6 +89,7 @@ def build_linter(settings: Settings) -> Linter:
         namespace_files=settings.namespace_files,
         target=target,
         policies=load_policies(settings.policies, settings.root) if target.is_v2 and target.is_ee else (),
+        drafts=drafts if drafts is not None else {},
     )
     return Linter(settings, project)
 
@@ -102,13 +105,14 @@ class Engines:
     """One engine (``Linter`` and its ``Project``) per configuration, built when the first
     file that needs it comes, and shared by every file under that configuration."""
 
-    def __init__(self, resolver: Resolver) -> None:
+    def __init__(self, resolver: Resolver, drafts: dict[Path, bytes] | None = None) -> None:
         self.resolver = resolver
+        self.drafts = drafts
         self._linters: dict[tuple, Linter] = {}
 
     def for_settings(self, settings: Settings) -> Linter:
         if settings.identity not in self._linters:
-            self._linters[settings.identity] = build_linter(settings)
+            self._linters[settings.identity] = build_linter(settings, self.drafts)
         return self._linters[settings.identity]
 
     def for_path(self, path: Path | str) -> Linter:
