@@ -39,6 +39,19 @@ class FileResult:
     redactions: tuple[Span, ...] = ()
 
 
+def _without_fixes_in(diagnostics: list[Diagnostic], regions: list[tuple[int, int]]) -> list[Diagnostic]:
+    """``diagnostics`` minus the fixes with an edit touching one of ``regions``."""
+    if not regions:
+        return diagnostics
+
+    def touches(diagnostic: Diagnostic) -> bool:
+        return any(
+            edit.start <= end and start <= edit.end for edit in diagnostic.fix.edits for start, end in regions
+        )
+
+    return [replace(d, fix=None) if d.fix is not None and touches(d) else d for d in diagnostics]
+
+
 class Linter:
     def __init__(self, settings: Settings, project: Project) -> None:
         self.settings = settings
@@ -70,14 +83,23 @@ class Linter:
         else:
             raise ValueError(f"not a Python or YAML file: {path}")
         diagnostics = self._finish(path, found, source, parsed)
-        redactions: tuple[Span, ...] = ()
-        if parsed.flow is not None:
-            from contractlint.rules.credentials import secret_spans
+        if parsed.documents:
+            from contractlint.flow.edits import duplicate_key_regions
 
-            # Every excerpt of this file must hide its secrets, whichever rule reported.
-            redactions = secret_spans(parsed.flow)
-            if redactions:
-                diagnostics = [replace(d, redactions=tuple(dict.fromkeys((*d.redactions, *redactions)))) for d in diagnostics]
+            # YAML keeps the last of duplicate keys, a reader the first: no edit inside
+            # (or under) such a mapping can know which text it changes.
+            diagnostics = _without_fixes_in(diagnostics, duplicate_key_regions(parsed.documents))
+        from contractlint.redaction import file_secrets, scrubbed, secret_texts
+
+        # Every excerpt of this file hides its secrets, whichever rule reported; no
+        # message or fingerprint repeats one.
+        redactions = file_secrets(source, parsed)
+        if redactions:
+            secrets = secret_texts(source, redactions)
+            diagnostics = [
+                scrubbed(replace(d, redactions=tuple(dict.fromkeys((*d.redactions, *redactions)))), secrets)
+                for d in diagnostics
+            ]
         return FileResult(path, kind, diagnostics, source, parsed.parse_errors, redactions)
 
     def unreadable(self, path: str, reason: str) -> FileResult:
@@ -85,6 +107,13 @@ class Linter:
 
         found = [unreadable_file(path, reason, Span(1, 1, 1, 1))]
         return FileResult(path, "unreadable", self._finish(path, found, None))
+
+    def internal_error(self, path: str, error: Exception) -> FileResult:
+        """The result of a file whose linting failed on a bug of ours: one diagnostic
+        that says the file was not checked (whatever rules are selected)."""
+        from contractlint.rules.files import internal_error
+
+        return FileResult(path, "unreadable", [internal_error(path, error)])
 
     # -- per kind -------------------------------------------------------------------
 
@@ -125,6 +154,7 @@ class Linter:
         except yn.YamlError as error:
             parsed.parse_errors += 1
             return "yaml", [yaml_syntax_error(source, error)]
+        parsed.documents = documents
         flows = [document for document in documents if is_flow_root(document)]
         if not flows:
             return "yaml", []  # CI workflows, compose files, server config: not ours

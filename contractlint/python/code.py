@@ -10,12 +10,13 @@ at the ``script`` key and name the script line in the message.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from contractlint.diagnostics import Edit, Span
 from contractlint.python.pebble import PebbleSpan, find_pebble, mask
-from contractlint.source import SourceFile, bracket_depth
+from contractlint.source import BOM, PYTHON_LINE_BREAK, SourceFile, bracket_depth, line_starts
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -130,13 +131,9 @@ class PythonCode:
 
     @property
     def line_starts(self) -> list[int]:
+        """Where the code's lines start, as CPython and libcst count them."""
         if self._line_starts is None:
-            starts = [0]
-            index = self.text.find("\n")
-            while index != -1:
-                starts.append(index + 1)
-                index = self.text.find("\n", index + 1)
-            self._line_starts = starts
+            self._line_starts = line_starts(self.text)
         return self._line_starts
 
     def code_position(self, offset: int) -> tuple[int, int]:
@@ -189,19 +186,42 @@ class PythonCode:
         start_line, start_column = self.code_position(start)
         end_line, end_column = self.code_position(end)
         span = self.file_span(start_line, start_column, end_line, end_column)
-        if self.code_map.indent and "\n" in content:
-            newline = "\r\n" if self.file.text.find("\r\n") != -1 else "\n"
-            content = content.replace("\n", newline + " " * self.code_map.indent)
-        return Edit(
-            start=self.file.offset(span.line, span.column),
-            end=self.file.offset(span.end_line, span.end_column),
-            content=content,
-            span=span,
-        )
+        file_start = self.file.offset(span.line, span.column)
+        file_end = self.file.offset(span.end_line, span.end_column)
+        expected = self.file.text[file_start:file_end]
+        if not _same_code(expected, self.raw[start:end], self.file.line_break, self.code_map.indent):
+            return None  # the map does not hold here: never edit what the rule did not read
+        if self.is_inline and "\n" in content:
+            # New lines of an inline script: the block's indentation and the file's line breaks.
+            content = content.replace("\n", self.file.newline_at(file_start) + " " * self.code_map.indent)
+        return Edit(start=file_start, end=file_end, content=content, span=span, expected=expected)
+
+
+def _same_code(file_text: str, code_text: str, file_break: re.Pattern[str], indent: int) -> bool:
+    """Whether ``file_text`` (a span of the file) is ``code_text`` (the same span of the
+    code) as a block scalar writes it: the same lines, each after ``indent`` spaces."""
+    if indent == 0 and file_text == code_text:
+        return True
+    file_lines = file_break.split(file_text)
+    code_lines = PYTHON_LINE_BREAK.split(code_text)
+    if len(file_lines) != len(code_lines) or file_lines[0] != code_lines[0]:
+        return False
+    for file_line, code_line in zip(file_lines[1:], code_lines[1:]):
+        if code_line:
+            if file_line[:indent].strip(" ") or file_line[indent:] != code_line:
+                return False
+        elif file_line.strip(" "):
+            return False
+    return True
 
 
 def _parse(text: str) -> cst.Module:
     import libcst as cst
+
+    if text.startswith(BOM):
+        # CPython strips one BOM and rejects a second; libcst would drop it silently
+        # and place everything on the first line one column early.
+        raise PythonSyntaxError("invalid non-printable character U+FEFF", 1, 1)
 
     depth = bracket_depth(text, "([{", ")]}")
     if depth > MAX_BRACKET_DEPTH:
@@ -344,9 +364,9 @@ def _block_map(file: SourceFile, node: Any, value: str, anchor: Span) -> CodeMap
     inexact = CodeMap(first_line=anchor.line, indent=0, exact=False, anchor=anchor)
     if node.style != "|":
         return inexact
-    header_line = node.start_mark.line + 1
+    header_line = file.position(node.start_mark.index)[0]
     first_line = header_line + 1
-    code_lines = value.split("\n")
+    code_lines = PYTHON_LINE_BREAK.split(value)
     if code_lines and code_lines[-1] == "":
         code_lines.pop()  # the final line break (clip / keep chomping)
     indent = None

@@ -189,13 +189,8 @@ def _newline(code: PythonCode, offset: int, content: str) -> str:
     """``content`` with the line ending of the code it goes into. Inline code is
     re-indented, with the file's line endings, by ``file_edit``."""
     if code.is_inline:
-        if code.code_map.indent:
-            return content
-        crlf = "\r\n" in code.file.text
-    else:
-        end = code.text.find("\n", offset)
-        crlf = end > 0 and code.text[end - 1] == "\r"
-    return content.replace("\n", "\r\n") if crlf else content
+        return content
+    return content.replace("\n", code.file.newline_at(offset))  # a module: its text is the file's
 
 
 class EnvironDefault(Rule):

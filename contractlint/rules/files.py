@@ -602,6 +602,21 @@ def unreadable_file(path: str, reason: str, span: Span) -> Diagnostic:
     )
 
 
+def internal_error(path: str, error: Exception) -> Diagnostic:
+    """CL000 for a file that could not be checked because contractlint failed on it."""
+    detail = str(error).strip()
+    what = f"{type(error).__name__}: {detail.splitlines()[0][:200]}" if detail else type(error).__name__
+    return Diagnostic(
+        code=UnreadableFile.code,
+        name=UnreadableFile.name,
+        message=f"Internal error while linting this file ({what}); it was not checked: "
+        "this is a bug in contractlint, please report it",
+        path=path,
+        span=Span(1, 1, 1, 1),
+        fingerprint_text=type(error).__name__,
+    )
+
+
 def yaml_syntax_error(source: SourceFile, error: yn.YamlError) -> Diagnostic:
     line = min(error.line, source.line_count)
     column = min(error.column, len(source.line_text(line)) + 1)
