@@ -68,8 +68,11 @@ class Project:
         for root in self.src:
             base = root.joinpath(*parts)
             for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-                if candidate.is_file():
-                    return candidate
+                try:
+                    if candidate.is_file():
+                        return candidate
+                except OSError:
+                    continue  # a name too long for the file system (or unreachable): not there
         return None
 
     def module_code(self, path: Path) -> PythonCode | None:
@@ -78,12 +81,12 @@ class Project:
         key = path.resolve()
         if key not in self._modules:
             from contractlint.python.code import PythonSyntaxError, module_code
-            from contractlint.source import SourceFile, UndecodableFile
+            from contractlint.source import SourceFile, UndecodableFile, UnreadablePath, read_file
 
             try:
-                code = module_code(SourceFile.from_bytes(display_path(path), path.read_bytes()))
+                code = module_code(SourceFile.from_bytes(display_path(path), read_file(path), syntax="python"))
                 code.module  # noqa: B018 - parse now, so a syntax error is known here
-            except (OSError, UndecodableFile, PythonSyntaxError):
+            except (UnreadablePath, UndecodableFile, PythonSyntaxError):
                 code = None
             self._modules[key] = code
         return self._modules[key]

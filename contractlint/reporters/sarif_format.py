@@ -100,7 +100,8 @@ def fingerprints(diagnostics: list[Diagnostic]) -> list[str]:
     found = []
     for index, diagnostic in enumerate(diagnostics):
         material = "\0".join((diagnostic.path, diagnostic.code, diagnostic.fingerprint_text, str(ordinal[index])))
-        found.append(hashlib.sha256(material.encode("utf-8")).hexdigest()[:32])
+        # surrogateescape: a file name that is not UTF-8 hashes as its bytes.
+        found.append(hashlib.sha256(material.encode("utf-8", errors="surrogateescape")).hexdigest()[:32])
     return found
 
 
@@ -116,7 +117,7 @@ def artifact_location(path: str, root: Path) -> dict:
         return {"uri": Path(path).absolute().as_uri()}
     if path == ".." or path.startswith("../"):
         return {"uri": Path(os.path.normpath(root.absolute() / path)).as_uri()}
-    return {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
+    return {"uri": quote(os.fsencode(path), safe="/"), "uriBaseId": SRCROOT}  # a name's bytes, %-encoded
 
 
 def region(span: Span) -> dict:
