@@ -45,6 +45,7 @@ class FixOutcome:
     refused: list[Diagnostic]  # fixes thrown away (the result did not parse, or the edit drifted)
     refused_keys: frozenset[tuple] = frozenset()  # their ``fix_key``s
     reasons: list[str] = field(default_factory=list)  # why, one per ``refused``
+    trail: EditTrail | None = None  # what the applied rounds replaced, in the original's coordinates
 
     def without_refused(self, diagnostics: list[Diagnostic], text: str | None = None) -> list[Diagnostic]:
         """``diagnostics`` (of ``text``, by default the final text), minus the fixes that

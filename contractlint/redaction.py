@@ -18,8 +18,9 @@ not a rule reports it. ``file_secrets`` finds, as character ranges of the file:
   ``defaults`` of an input (or entry with an ``id``) named like a secret or of type
   ``SECRET``. A value counts when it is literal: text outside its Pebble that says
   more than a scheme (CL403's rule, ``is_literal_text``);
-* in YAML that does not parse (its CL001 excerpt shows the lines around the error),
-  lexically: ``key: value`` lines with a secret-named key, and the lines of a block
+* in YAML, line by line (a file that does not parse shows its lines in the CL001
+  excerpt; one that parses may hold ``password: …`` inside a string, a script or a
+  comment): ``key: value`` lines with a secret-named key, and the lines of a block
   scalar such a key opens;
 * in Python (modules and inline scripts): a string literal assigned, passed or
   mapped to a secret-named name or key (``API_KEY = "…"``, ``connect(password="…")``,
@@ -61,8 +62,8 @@ _PEBBLE_OR_PLACEHOLDER = re.compile(r"\{\{|\{%|\$\{")
 _URL_PASSWORD = re.compile(r"://[^\s/@:'\"]*:([^\s/@'\"]+)@")
 # `name=value` as shells, URLs and command-line flags write it (no space around `=`):
 # `export API_TOKEN=…`, `?token=…`, `;password=…`, `--password=…`.
-_PARAMETER_VALUE = re.compile(r"=(\"[^\"\r\n]*\"|'[^'\r\n]*'|[^\s;&'\"()\[\]{},=]+)")
-_PARAMETER_NAME = re.compile(r"(?:^|(?<=[\s?&;,(\"'-]))([A-Za-z_][\w.-]*)\Z")
+_PARAMETER_VALUE = re.compile(r"=(\"[^\"\r\n]*\"|'[^'\r\n]*'|[^\s;&'\"()\[\]{},=]+)|=[ \t]*(\"[^\"\r\n]*\"|'[^'\r\n]*')")
+_PARAMETER_NAME = re.compile(r"(?:^|(?<=[\s?&;,(\"'-]))([A-Za-z_][\w.-]*)[ \t]*\Z")
 # curl's `-u user:password` (also `--user`).
 _USER_OPTION = re.compile(r"(?:-u|--user)[ \t=]+['\"]?[^\s:'\"]+:([^\s@'\"]+)")
 _WEBHOOKS = re.compile(
@@ -104,10 +105,13 @@ def lexical_secrets(text: str, parameters: bool = True) -> Iterator[tuple[int, i
             yield match.span()
     for match in _PARAMETER_VALUE.finditer(text) if parameters else ():
         name = _PARAMETER_NAME.search(text, max(0, match.start() - 100), match.start())
-        value = match.group(1)
+        group = 1 if match.group(1) is not None else 2  # `NAME = "…"`: spaces only before a quoted value
+        value = match.group(group)
         if name is None or not is_secret_name(name.group(1)) or not _literal(value.strip("'\"")):
             continue
-        start, end = match.span(1)
+        if group == 1 and text[name.end(1) : match.start()]:
+            continue  # `NAME =value`: not a parameter
+        start, end = match.span(group)
         if value[:1] in "'\"" and len(value) >= 2:
             start, end = start + 1, end - 1
         if end > start:
@@ -228,10 +232,11 @@ _YAML_KEY_LINE = re.compile(
 )
 
 
-def yaml_lexical_secrets(source: SourceFile) -> Iterator[tuple[int, int]]:
-    """Secret values of YAML that does not parse: ``key: value`` lines whose key is
-    named like a secret (the value up to a comment), and every line of a block scalar
-    such a key opens (more indented than the key)."""
+def yaml_lexical_secrets(source: SourceFile, parsed: bool = False) -> Iterator[tuple[int, int]]:
+    """Secret values read line by line: ``key: value`` lines whose key is named like a
+    secret (the value up to a comment), and every line of a block scalar such a key
+    opens (more indented than the key). ``parsed``: the structure is known, and a
+    flow collection's scalars are hidden one by one by ``yaml_secrets`` instead."""
     block_indent: int | None = None
     for number in range(1, source.line_count + 1):
         line = source.line_text(number)
@@ -254,9 +259,15 @@ def yaml_lexical_secrets(source: SourceFile) -> Iterator[tuple[int, int]]:
         if value.lstrip("|>-+0123456789") == "" and value[:1] in ("|", ">"):
             block_indent = indent
             continue
-        if value and _literal(value.strip("'\"")):
+        if parsed and value[:1] in ("[", "{"):
+            continue
+        if value and value.lower() not in _YAML_WORDS and _literal(value.strip("'\"")):
             value_start = start + match.start("rest")
             yield value_start, value_start + len(value)
+
+
+# YAML's null and booleans: no secret, and words that messages use.
+_YAML_WORDS = frozenset("~ null true false yes no on off".split())
 
 
 def _without_comment(text: str) -> str:
@@ -286,7 +297,10 @@ def python_secrets(code: PythonCode) -> Iterator[tuple[int, int]]:
     the whole script value when its positions cannot be mapped."""
     if not _PYTHON_CANDIDATE.search(code.text):
         return
-    found = list(_python_literals(code))
+    # The tokenizer knows strings spanning lines and f-strings; the line scan also
+    # reads comments, and code the tokenizer gives up on.
+    raw_lines = PYTHON_LINE_BREAK.split(code.raw)
+    found = [*_python_literals(code), *_assignments(code.text, raw_lines)]
     if not found:
         return
     if not code.code_map.exact:
@@ -347,7 +361,29 @@ def _python_literals(code: PythonCode) -> Iterator[tuple[tuple[int, int], tuple[
             if len(significant) > 8:
                 del significant[0]
     except (tokenize.TokenError, SyntaxError):
-        return  # the code does not parse past here (CL003 says so); what was read counts
+        return  # the code does not tokenize past here (CL003 says why); the line scan goes on
+
+
+# `NAME = "…"`, `NAME: T = '…'`, `"KEY": "…"`, `x["KEY"] = "…"`, junk tolerated in between.
+_PYTHON_ASSIGNMENT = re.compile(
+    r"""(?<![\w-])(?P<name>[A-Za-z_][\w-]*)['"]?\]?"""
+    r"""(?:[ \t]*:[ \t]*[\w.\[\], |]{1,40}?(?==))?"""  # an annotation: `NAME: str = "…"`
+    r"""(?:\x1b\[[0-9;]*[A-Za-z]|[^\w=:'"\r\n]){0,16}"""  # junk between (an escape sequence, say)
+    r"""[=:][ \t]*[rRbBuUfF]{0,2}(?P<value>"[^"\r\n]*"|'[^'\r\n]*')"""
+)
+
+
+def _assignments(text: str, raw_lines: list[str]) -> Iterator[tuple[tuple[int, int], tuple[int, int]]]:
+    for number, line in enumerate(PYTHON_LINE_BREAK.split(text), start=1):
+        position = 0
+        while (match := _PYTHON_ASSIGNMENT.search(line, position)) is not None:
+            value_start, value_end = match.span("value")
+            written = raw_lines[number - 1][value_start:value_end] if number <= len(raw_lines) else ""
+            if is_secret_name(match.group("name")) and _literal(written.strip("'\"")):
+                yield (number, value_start), (number, value_end)
+                position = match.end()
+            else:
+                position = match.start("value")  # a later name may own a value after this one
 
 
 def _secret_target(before: list[tokenize.TokenInfo]) -> bool:
@@ -392,9 +428,10 @@ def file_secrets(source: SourceFile, parsed: ParsedFile) -> tuple[Span, ...]:
     """Every secret of the file as spans (merged, in order): what no output shows."""
     ranges: list[tuple[int, int]] = list(lexical_secrets(source.text, parameters=source.syntax == "yaml"))
     if source.syntax == "yaml":
-        if parsed.documents is None:
-            ranges.extend(yaml_lexical_secrets(source))
-        else:
+        # Line by line as well when it parses: a `password: …` line inside a quoted or
+        # plain scalar, a script or a comment still reads as a credential.
+        ranges.extend(yaml_lexical_secrets(source, parsed=parsed.documents is not None))
+        if parsed.documents is not None:
             ranges.extend(yaml_secrets(source, parsed.documents))
     for code in parsed.codes:
         ranges.extend(python_secrets(code))

@@ -395,7 +395,9 @@ def fix_text(linter: Linter, result: FileResult, unsafe_fixes: bool) -> FixOutco
             refused_keys=frozenset(fix_key(d, original) for d in every),
             reasons=["the fixed file would differ from the original outside the fixes' edits"] * len(every),
         )
-    return FixOutcome(text=text, applied=applied, refused=refused, refused_keys=frozenset(refused_keys), reasons=reasons)
+    return FixOutcome(
+        text=text, applied=applied, refused=refused, refused_keys=frozenset(refused_keys), reasons=reasons, trail=trail
+    )
 
 
 def _breaks(before: FileResult, after: FileResult) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
-from contractlint.diagnostics import Diagnostic, Edit, Fix, Span
+from contractlint.diagnostics import Diagnostic, Fix, Span
 from contractlint.flow import yaml_nodes as yn
 from contractlint.rules.base import Invalid, Rule, RuleContext, Valid
 
@@ -634,7 +634,7 @@ tasks:
             marker = None
             if len(entries) > 1 and len(fixable) == len(entries):
                 start = env_key.start_mark.index
-                marker = Edit(start, start, "", flow.source.span(start, start))
+                marker = flow.source.edit(start, start, "")
             task_index = next(i for i, (_, value) in enumerate(yn.items(task.node)) if value is env)
             for finding in findings:
                 fix = None

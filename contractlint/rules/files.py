@@ -618,14 +618,15 @@ def internal_error(path: str, error: Exception) -> Diagnostic:
 
 
 def yaml_syntax_error(source: SourceFile, error: yn.YamlError) -> Diagnostic:
-    line = min(error.line, source.line_count)
-    column = min(error.column, len(source.line_text(line)) + 1)
+    line = max(1, min(error.line, source.line_count))
+    length = len(source.line_text(line))
+    column = max(1, min(error.column, length + 1))
     return Diagnostic(
         code=YamlSyntax.code,
         name=YamlSyntax.name,
         message=f"YAML does not parse: {error.message}",
         path=source.path,
-        span=Span(line, column, line, column + 1),
+        span=Span(line, column, line, min(column + 1, length + 1)),  # at the end of the text: empty
         fingerprint_text=error.message,
     )
 
@@ -649,9 +650,11 @@ def several_documents(flow: Flow, other: Any, count: int) -> Diagnostic:
 
 
 def python_syntax_error(code: PythonCode, error: PythonSyntaxError) -> Diagnostic:
-    line = max(1, min(error.line, code.text.count("\n") + 1))
-    line_text = code.text.split("\n")[line - 1]
-    column = max(1, min(error.column, len(line_text) + 1))
-    span = Span(line, column, line, column + 1)
+    starts = code.line_starts  # CPython's lines, as the error counts them
+    line = max(1, min(error.line, len(starts)))
+    end = starts[line] if line < len(starts) else len(code.text)
+    length = len(code.text[starts[line - 1] : end].rstrip("\r\n"))
+    column = max(1, min(error.column, length + 1))
+    span = Span(line, column, line, min(column + 1, length + 1))
     what = f"Inline Python ({code.label}) does not parse" if code.is_inline else "Python does not parse"
     return PythonSyntax().code_diagnostic(code, span, f"{what}: {error.message}", fingerprint_text=error.message)
