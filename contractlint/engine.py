@@ -89,17 +89,14 @@ class Linter:
             # YAML keeps the last of duplicate keys, a reader the first: no edit inside
             # (or under) such a mapping can know which text it changes.
             diagnostics = _without_fixes_in(diagnostics, duplicate_key_regions(parsed.documents))
-        from contractlint.redaction import file_secrets, scrubbed, secret_texts
+        from contractlint.redaction import FileSecrets, file_secrets
 
         # Every excerpt of this file hides its secrets, whichever rule reported; no
         # message or fingerprint repeats one.
         redactions = file_secrets(source, parsed)
         if redactions:
-            secrets = secret_texts(source, redactions)
-            diagnostics = [
-                scrubbed(replace(d, redactions=tuple(dict.fromkeys((*d.redactions, *redactions)))), secrets)
-                for d in diagnostics
-            ]
+            secrets = FileSecrets(source, redactions)
+            diagnostics = [secrets.attach(d) for d in diagnostics]
         return FileResult(path, kind, diagnostics, source, parsed.parse_errors, redactions)
 
     def unreadable(self, path: str, reason: str) -> FileResult:

@@ -227,14 +227,15 @@ def _replace(target: Path, data: bytes, status: os.stat_result) -> bool:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fchmod(handle.fileno(), stat.S_IMODE(status.st_mode))
             own = os.fstat(handle.fileno())
-            if (own.st_uid, own.st_gid) != (status.st_uid, status.st_gid):
+            if hasattr(os, "fchown") and (own.st_uid, own.st_gid) != (status.st_uid, status.st_gid):
                 try:
                     os.fchown(handle.fileno(), status.st_uid, status.st_gid)
                 except PermissionError:
+                    handle.close()
                     os.unlink(temporary)
                     return False
+            os.chmod(temporary, stat.S_IMODE(status.st_mode))  # after chown, which may clear set-id bits
             os.fsync(handle.fileno())
         os.replace(temporary, target)
     except OSError as error:
@@ -276,9 +277,11 @@ def _write_in_place(target: Path, data: bytes, original: bytes | None) -> None:
 
 
 def _write_all(descriptor: int, data: bytes) -> None:
-    written = 0
-    while written < len(data):
-        written += os.pwrite(descriptor, data[written:], written)
+    """``data`` from the start of the file (os.pwrite is not on every platform)."""
+    os.lseek(descriptor, 0, os.SEEK_SET)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]
 
 
 def _remove(path: str) -> None:

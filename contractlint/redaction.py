@@ -49,27 +49,31 @@ if TYPE_CHECKING:
     from contractlint.suppressions import ParsedFile
 
 MASK = "********"
-# Shorter text is not searched for in messages: a two-letter "secret" would mask
-# half the message and is no credential anyway.
-MIN_SCRUBBED = 4
+# Shorter text is not searched for in messages: a short "secret" would mask common
+# words of a message, and is hardly a credential anyway.
+MIN_SCRUBBED = 6
 
 _PEBBLE_OR_PLACEHOLDER = re.compile(r"\{\{|\{%|\$\{")
 
 # -- lexical: plainly a credential, wherever it is written ---------------------------------
 
 # Patterns start with a literal or a small set of characters, so that the regex
-# engine skips ahead: they run over every file.
-_URL_PASSWORD = re.compile(r"://[^\s/@:'\"]*:([^\s/@'\"]+)@")
+# engine skips ahead, and bound every repetition that a later character must end, so
+# that no line makes them backtrack quadratically: they run over every file.
+_URL_PASSWORD = re.compile(r"://[^\s/@:'\"]{0,256}:([^\s/@'\"]{1,256})@")
 # `name=value` as shells, URLs and command-line flags write it (no space around `=`):
 # `export API_TOKEN=…`, `?token=…`, `;password=…`, `--password=…`.
-_PARAMETER_VALUE = re.compile(r"=(\"[^\"\r\n]*\"|'[^'\r\n]*'|[^\s;&'\"()\[\]{},=]+)|=[ \t]*(\"[^\"\r\n]*\"|'[^'\r\n]*')")
+_PARAMETER_VALUE = re.compile(
+    r"=(\"[^\"\r\n]{0,512}\"|'[^'\r\n]{0,512}'|[^\s;&'\"()\[\]{},=]{1,512})|=[ \t]*(\"[^\"\r\n]{0,512}\"|'[^'\r\n]{0,512}')"
+)
+_CODE_AFTER = frozenset("()[]{},.:")
 _PARAMETER_NAME = re.compile(r"(?:^|(?<=[\s?&;,(\"'-]))([A-Za-z_][\w.-]*)[ \t]*\Z")
 # curl's `-u user:password` (also `--user`).
-_USER_OPTION = re.compile(r"(?:-u|--user)[ \t=]+['\"]?[^\s:'\"]+:([^\s@'\"]+)")
+_USER_OPTION = re.compile(r"(?:-u|--user)[ \t=]{1,8}['\"]?[^\s:'\"]{1,256}:([^\s@'\"]{1,256})")
 _WEBHOOKS = re.compile(
     r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]+"
     r"|https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_-]+"
-    r"|https://[A-Za-z0-9.-]+\.webhook\.office\.com/[^\s'\"]+"
+    r"|https://[A-Za-z0-9.-]{1,253}\.webhook\.office\.com/[^\s'\"]+"
     r"|https://chat\.googleapis\.com/v1/spaces/[^\s'\"]+"
 )
 _BEARER = re.compile(r"[Bb](?:earer|EARER)\s+([A-Za-z0-9._~+/-]{8,}=*)")
@@ -111,6 +115,8 @@ def lexical_secrets(text: str, parameters: bool = True) -> Iterator[tuple[int, i
             continue
         if group == 1 and text[name.end(1) : match.start()]:
             continue  # `NAME =value`: not a parameter
+        if value[:1] not in "'\"" and text[match.end(1) : match.end(1) + 1] in _CODE_AFTER:
+            continue  # code, not a value: `password=get_password()`, `f(password=pw, …)`
         start, end = match.span(group)
         if value[:1] in "'\"" and len(value) >= 2:
             start, end = start + 1, end - 1
@@ -232,22 +238,22 @@ _YAML_KEY_LINE = re.compile(
 )
 
 
-def yaml_lexical_secrets(source: SourceFile, parsed: bool = False) -> Iterator[tuple[int, int]]:
+def yaml_lexical_secrets(source: SourceFile, roots: list[Any] | None = None) -> Iterator[tuple[int, int]]:
     """Secret values read line by line: ``key: value`` lines whose key is named like a
     secret (the value up to a comment), and every line of a block scalar such a key
-    opens (more indented than the key). ``parsed``: the structure is known, and a
-    flow collection's scalars are hidden one by one by ``yaml_secrets`` instead."""
-    block_indent: int | None = None
-    for number in range(1, source.line_count + 1):
+    opens (more indented than the key). With the parse (``roots``), a value that is
+    a flow collection of the document is left to ``yaml_secrets``, which hides its
+    scalars one by one; one inside a string (a script's line) is hidden whole."""
+    collections: set[int] | None = None
+    done = 0  # the last line a block scalar took
+    # Only lines with a word a secret's name has can hold one: look at those.
+    candidates = sorted({source.line_of(match.start()) for match in _SECRET_WORD.finditer(source.text)})
+    for number in candidates:
+        if number <= done:
+            continue
         line = source.line_text(number)
         start = source.line_starts[number - 1]
         indent = len(line) - len(line.lstrip(" \t"))
-        if block_indent is not None:
-            if not line.strip() or indent > block_indent:
-                if line.strip():
-                    yield start + indent, start + len(line)
-                continue
-            block_indent = None
         match = _YAML_KEY_LINE.match(line)
         if match is None:
             continue
@@ -257,13 +263,40 @@ def yaml_lexical_secrets(source: SourceFile, parsed: bool = False) -> Iterator[t
             continue
         value = _without_comment(rest).rstrip()
         if value.lstrip("|>-+0123456789") == "" and value[:1] in ("|", ">"):
-            block_indent = indent
+            done = number
+            while done < source.line_count:  # the block: the lines more indented than its key
+                following = source.line_text(done + 1)
+                if following.strip() and len(following) - len(following.lstrip(" \t")) <= indent:
+                    break
+                done += 1
+                if following.strip():
+                    first = source.line_starts[done - 1] + len(following) - len(following.lstrip(" \t"))
+                    yield first, source.line_starts[done - 1] + len(following)
             continue
-        if parsed and value[:1] in ("[", "{"):
-            continue
+        value_start = start + match.start("rest")
+        if roots is not None and value[:1] in ("[", "{"):
+            if collections is None:
+                collections = _flow_collections(roots)
+            if value_start in collections:
+                continue
         if value and value.lower() not in _YAML_WORDS and _literal(value.strip("'\"")):
-            value_start = start + match.start("rest")
-            yield value_start, value_start + len(value)
+            quoted = len(value) >= 2 and value[0] == value[-1] and value[0] in "'\""
+            yield (value_start + 1, value_start + len(value) - 1) if quoted else (value_start, value_start + len(value))
+
+
+# Every name is_secret_name accepts holds one of these (case aside).
+_SECRET_WORD = re.compile(r"(?i)pass|pwd|secret|token|key|credential|authori|serviceaccount")
+
+
+def _flow_collections(roots: list[Any]) -> set[int]:
+    from contractlint.flow import yaml_nodes as yn
+
+    return {
+        node.start_mark.index
+        for root in roots
+        for node in yn.walk(root)
+        if (yn.is_mapping(node) or yn.is_sequence(node)) and node.flow_style
+    }
 
 
 # YAML's null and booleans: no secret, and words that messages use.
@@ -369,7 +402,7 @@ _PYTHON_ASSIGNMENT = re.compile(
     r"""(?<![\w-])(?P<name>[A-Za-z_][\w-]*)['"]?\]?"""
     r"""(?:[ \t]*:[ \t]*[\w.\[\], |]{1,40}?(?==))?"""  # an annotation: `NAME: str = "…"`
     r"""(?:\x1b\[[0-9;]*[A-Za-z]|[^\w=:'"\r\n]){0,16}"""  # junk between (an escape sequence, say)
-    r"""[=:][ \t]*[rRbBuUfF]{0,2}(?P<value>"[^"\r\n]*"|'[^'\r\n]*')"""
+    r"""[=:][ \t]*[rRbBuUfF]{0,2}(?P<value>"[^"\r\n]{0,512}"|'[^'\r\n]{0,512}')"""
 )
 
 
@@ -430,7 +463,7 @@ def file_secrets(source: SourceFile, parsed: ParsedFile) -> tuple[Span, ...]:
     if source.syntax == "yaml":
         # Line by line as well when it parses: a `password: …` line inside a quoted or
         # plain scalar, a script or a comment still reads as a credential.
-        ranges.extend(yaml_lexical_secrets(source, parsed=parsed.documents is not None))
+        ranges.extend(yaml_lexical_secrets(source, parsed.documents))
         if parsed.documents is not None:
             ranges.extend(yaml_secrets(source, parsed.documents))
     for code in parsed.codes:
@@ -448,26 +481,73 @@ def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def scrubbed(diagnostic: Diagnostic, secrets: list[str]) -> Diagnostic:
-    """``diagnostic`` with no secret text in its message or fingerprint text (a rule
-    that quotes a value — a schema error, say — never quotes a credential)."""
-    from dataclasses import replace
+class FileSecrets:
+    """A file's secrets, ready to hide: ``attach`` gives a diagnostic the file's
+    redactions (one shared tuple; a diagnostic's own spans are merged in only when
+    the file's do not cover them) and takes every secret out of its message and
+    fingerprint text (a rule that quotes a value — a schema error, say — never quotes
+    a credential). Fast for files with thousands of findings and secrets: messages
+    are scanned once, looking secrets up by their first characters."""
 
-    message, fingerprint = diagnostic.message, diagnostic.fingerprint_text
-    for secret in secrets:
-        if secret in message:
-            message = message.replace(secret, MASK)
-        if secret in fingerprint:
-            fingerprint = fingerprint.replace(secret, MASK)
-    if message is diagnostic.message and fingerprint is diagnostic.fingerprint_text:
-        return diagnostic
-    return replace(diagnostic, message=message, fingerprint_text=fingerprint)
+    def __init__(self, source: SourceFile, spans: tuple[Span, ...]) -> None:
+        self.source = source
+        self.spans = spans
+        ranges = [_offsets(source, span) for span in spans]
+        self._starts = [start for start, _ in ranges]
+        self._ends = [end for _, end in ranges]
+        self._merged: dict[int, tuple[tuple[Span, ...], tuple[Span, ...]]] = {}  # id → (own spans, merged)
+        self._by_prefix: dict[str, list[str]] = {}
+        for text in sorted({source.text[start:end] for start, end in ranges}, key=len, reverse=True):
+            if len(text.strip()) >= MIN_SCRUBBED:
+                self._by_prefix.setdefault(text[:MIN_SCRUBBED], []).append(text)
+
+    def covers(self, span: Span) -> bool:
+        from bisect import bisect_right
+
+        start, end = _offsets(self.source, span)
+        index = bisect_right(self._starts, start) - 1
+        return index >= 0 and end <= self._ends[index]
+
+    def scrub(self, text: str) -> str:
+        if not self._by_prefix or len(text) < MIN_SCRUBBED:
+            return text
+        pieces: list[str] = []
+        last = index = 0
+        while index <= len(text) - MIN_SCRUBBED:
+            found = next((s for s in self._by_prefix.get(text[index : index + MIN_SCRUBBED], ()) if text.startswith(s, index)), None)
+            if found is None:
+                index += 1
+                continue
+            pieces += [text[last:index], MASK]
+            index = last = index + len(found)
+        return text if not pieces else "".join(pieces) + text[last:]
+
+    def attach(self, diagnostic: Diagnostic) -> Diagnostic:
+        from dataclasses import replace
+
+        own = diagnostic.redactions
+        if id(own) not in self._merged:  # rules share one tuple among their diagnostics: merge it once
+            covered = all(self.covers(span) for span in own)
+            self._merged[id(own)] = (own, self.spans if covered else tuple(dict.fromkeys((*own, *self.spans))))
+        redactions = self._merged[id(own)][1]
+        return replace(
+            diagnostic,
+            redactions=redactions,
+            message=self.scrub(diagnostic.message),
+            fingerprint_text=self.scrub(diagnostic.fingerprint_text),
+        )
 
 
-def secret_texts(source: SourceFile, spans: Iterable[Span]) -> list[str]:
-    """The text of each secret long enough to search for, longest first."""
-    texts = {
-        source.text[source.offset(span.line, span.column) : source.offset(span.end_line, span.end_column)]
-        for span in spans
-    }
-    return sorted((text for text in texts if len(text.strip()) >= MIN_SCRUBBED), key=len, reverse=True)
+def _offsets(source: SourceFile, span: Span) -> tuple[int, int]:
+    return source.offset(span.line, span.column), source.offset(span.end_line, span.end_column)
+
+
+def masked_text(source: SourceFile, spans: Iterable[Span]) -> str:
+    """The file's text with every span replaced by the mask (overlapping spans once)."""
+    ranges = _merged([_offsets(source, span) for span in spans])
+    pieces: list[str] = []
+    last = 0
+    for start, end in ranges:
+        pieces += [source.text[last:start], MASK]
+        last = end
+    return "".join(pieces) + source.text[last:]

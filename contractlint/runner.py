@@ -290,14 +290,9 @@ def _fix(linter: Linter, request: CheckRequest, run: CheckRun, result: FileResul
 
 def redacted(source: SourceFile, spans: tuple[Span, ...]) -> str:
     """The file's text with every secret replaced, for output that shows source."""
-    text = source.text
-    for span in sorted(spans, reverse=True):
-        start, end = source.offset(span.line, span.column), source.offset(span.end_line, span.end_column)
-        text = text[:start] + SECRET_MASK + text[end:]
-    return text
+    from contractlint.redaction import masked_text
 
-
-SECRET_MASK = "********"
+    return masked_text(source, spans)
 
 
 def unified_diff(before: str, after: str, shown: str, line_break: re.Pattern[str] = LINE_BREAK) -> str:

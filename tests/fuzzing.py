@@ -432,8 +432,9 @@ def _parse_errors(result) -> int:  # noqa: ANN001 - a click Result
 # -- a campaign by hand -------------------------------------------------------------------------------
 
 
-def campaign(count: int, seed: int = 0, cli_every: int = 10) -> dict:
-    """``count`` mutants of random seeds, each checked; a summary of what failed."""
+def campaign(count: int, seed: int = 0, cli_every: int = 10, fixable_only: bool = False) -> dict:
+    """``count`` mutants of random seeds, each checked; a summary of what failed.
+    ``fixable_only``: only seeds that have fixes (to exercise ``--fix`` hardest)."""
     import tempfile
     from collections import Counter
 
@@ -444,6 +445,9 @@ def campaign(count: int, seed: int = 0, cli_every: int = 10) -> dict:
     pool = seeds()
     with tempfile.TemporaryDirectory() as folder:
         linter = build_linter(settings_from_table({}, Path(folder), None, CommandLine(extend_select=("CL900",))))
+        if fixable_only:
+            pool = [(name, text) for name, text in pool
+                    if any(d.fix for d in in_large_stack(lambda: linter.lint_bytes(name, encode(text))).diagnostics)]
         failures: Counter = Counter()
         examples: dict[str, tuple] = {}
         fixed = mutants_fixed = 0
@@ -469,7 +473,9 @@ def campaign(count: int, seed: int = 0, cli_every: int = 10) -> dict:
 
 
 if __name__ == "__main__":
-    summary = campaign(int(sys.argv[1]) if len(sys.argv) > 1 else 1000, int(sys.argv[2]) if len(sys.argv) > 2 else 0)
+    # python tests/fuzzing.py [COUNT [SEED [fixable]]]
+    summary = campaign(int(sys.argv[1]) if len(sys.argv) > 1 else 1000, int(sys.argv[2]) if len(sys.argv) > 2 else 0,
+                       fixable_only=len(sys.argv) > 3 and sys.argv[3] == "fixable")
     examples = summary.pop("examples")
     print(json.dumps(summary, indent=2))
     for key, (name, names, mutant, number) in list(examples.items())[:40]:

@@ -166,4 +166,23 @@ def test_yaml_that_does_not_parse_is_scanned_line_by_line() -> None:
             "  token: \"{{ secret('T') }}\"\n  privateKey: |\n    -----BEGIN KEY\n    body\n  next: 1\n")
     source = SourceFile.from_bytes("f.yaml", text.encode())
     assert [text[start:end] for start, end in yaml_lexical_secrets(source)] == [
-        "hunter2", '"abc123"', "-----BEGIN KEY", "body"]
+        "hunter2", "abc123", "-----BEGIN KEY", "body"]
+
+
+def test_code_that_names_a_secret_is_not_taken_for_one(tmp_path: Path) -> None:
+    """`password=os.getenv(…)` in a script is code: neither the excerpt nor the message
+    loses it (a secret found there would be scrubbed from every message)."""
+    text = (f"id: f\nnamespace: company.team\ntasks:\n  - id: t\n    type: {SCRIPT}\n    script: |\n"
+            "      import os\n      connect(password=os.getenv(\"DB_PASSWORD\", \"\"), user=user_name,\n"
+            "              headers={'Authorization': 'token {{ secret(\"GH_TOKEN\") }}'})\n")
+    linter = build_linter(settings_from_table({}, tmp_path, None, CommandLine(select=("CL201",))))
+    result = linter.lint_bytes("f.yaml", text.encode())
+    assert [d.message.split(";")[0] for d in result.diagnostics] == [
+        'Environment variable "DB_PASSWORD" is read with a default (os.getenv(…, default))']
+    assert result.redactions == ()
+
+
+def test_corpus_messages_are_not_scrubbed(cli, corpus: Path) -> None:
+    result = cli("check", str(corpus), "--format", "json", cwd=corpus.parent)
+    messages = [d["message"] for d in json.loads(result.stdout)["diagnostics"]]
+    assert messages and not [m for m in messages if "********" in m]

@@ -174,14 +174,18 @@ def _masked(number: int, text: str, redactions: list[Span]) -> list[tuple[int, i
 class CodeFrame:
     def __init__(self, source: SourceFile, redactions: list[Span], style: Style) -> None:
         self.source = source
-        self.redactions = redactions
         self.style = style
         self._lines: dict[int, LaidOutLine] = {}
+        # The secrets on each line (a span over several lines is on each of them).
+        self._secrets: dict[int, list[Span]] = defaultdict(list)
+        for span in set(redactions):
+            for number in range(span.line, span.end_line + 1):
+                self._secrets[number].append(span)
 
     def line(self, number: int) -> LaidOutLine:
         if number not in self._lines:
             text = self.source.line_text(number)
-            self._lines[number] = LaidOutLine(text, _masked(number, text, self.redactions))
+            self._lines[number] = LaidOutLine(text, _masked(number, text, self._secrets.get(number, [])))
         return self._lines[number]
 
     def _blank(self, number: int) -> bool:
@@ -308,12 +312,20 @@ def summary_lines(run: RunReport, options: ReportOptions, style: Style) -> list[
     return lines
 
 
-def redactions_by_path(diagnostics: list[Diagnostic]) -> dict[str, list[Span]]:
+def redactions_by_path(diagnostics: list[Diagnostic], results: list | None = None) -> dict[str, list[Span]]:
     """Every secret span of each file: a frame shows context lines, which may hold a
-    secret reported by another diagnostic."""
+    secret reported by another diagnostic, or found in the file by no rule at all
+    (``FileResult.redactions``). Diagnostics of a file share one tuple of spans: each
+    distinct tuple is read once."""
     found: dict[str, list[Span]] = defaultdict(list)
+    seen: set[tuple[str, int]] = set()
+    for result in results or ():
+        found[result.path].extend(result.redactions)
     for diagnostic in diagnostics:
-        found[diagnostic.path].extend(diagnostic.redactions)
+        key = (diagnostic.path, id(diagnostic.redactions))
+        if diagnostic.redactions and key not in seen:
+            seen.add(key)
+            found[diagnostic.path].extend(diagnostic.redactions)
     return found
 
 
@@ -323,7 +335,7 @@ def render(run: RunReport, options: ReportOptions) -> str:
     out: list[str] = []
     if options.show_source:
         sources = run.sources()
-        secrets = redactions_by_path(diagnostics)
+        secrets = redactions_by_path(diagnostics, run.results)
         frames: dict[str, CodeFrame] = {}
         for diagnostic in diagnostics:
             out.append(diagnostic_line(diagnostic, style))

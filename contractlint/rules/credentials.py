@@ -173,10 +173,10 @@ def is_literal_text(text: str) -> bool:
 def text_beyond_scheme(outside: str) -> bool:
     """Whether the text around a value's expressions says more than a scheme: any
     letter or digit, other than one scheme word (``Bearer``, ``https://``)."""
-    words = outside.split()
-    if not any(char.isalnum() for char in outside):
+    words = [word for word in outside.split() if any(char.isalnum() for char in word)]
+    if not words:
         return False  # separators only: `{{ user }}:{{ password }}`
-    if len(words) == 1 and (words[0].lower() in AUTH_SCHEMES or _URL_SCHEME.fullmatch(words[0])):
+    if len(words) == 1 and (words[0].strip("'\",;").lower() in AUTH_SCHEMES or _URL_SCHEME.fullmatch(words[0])):
         return False
     return True
 
