@@ -94,6 +94,8 @@ def check(paths: tuple[str, ...], output_format: str | None, output_file: Path |
             _fail("--stdin-filename lints standard input; do not also name paths")
         from contractlint.source import MAX_FILE_BYTES
 
+        if sys.stdin is None:
+            _fail("standard input is closed")
         stdin_data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)  # /dev/zero must not fill memory
         if len(stdin_data) > MAX_FILE_BYTES:
             _fail(f"standard input holds more than {MAX_FILE_BYTES // (1024 * 1024)} MB; such input is not linted")
@@ -129,7 +131,7 @@ def check(paths: tuple[str, ...], output_format: str | None, output_file: Path |
     # With --fix on standard input the fixed source owns stdout and the report goes to
     # stderr, as with ruff.
     output_stream = sys.stderr if run.stdin_output is not None and not diff else sys.stdout
-    to_terminal = output_file is None and output_stream.isatty()
+    to_terminal = output_file is None and output_stream is not None and output_stream.isatty()
     color = to_terminal and not no_color and not _no_color_env()
     show = settings.show_source if settings.show_source is not None else to_terminal
     options = ReportOptions(
@@ -188,10 +190,15 @@ def encoded(output: str) -> bytes:
 def _write(stream, data: bytes, name: str) -> None:  # noqa: ANN001 - a text stream with a buffer
     """Write ``data`` to ``stream``; a stream that takes no more (a full disk,
     ``/dev/full``, a closed pipe) is one error line and exit status 2."""
+    if stream is None:  # started with the descriptor closed
+        _fail(f"cannot write the report to {name}: it is closed")
     try:
         stream.flush()
         stream.buffer.write(data)
         stream.flush()
+    except BrokenPipeError:
+        _silence(stream)
+        sys.exit(EXIT_ERROR)  # the reader is gone (`| head`): nobody to tell
     except OSError as error:
         _silence(stream)
         _fail(f"cannot write the report to {name}: {error.strerror or error}")

@@ -249,7 +249,8 @@ def _fix(linter: Linter, request: CheckRequest, run: CheckRun, result: FileResul
     original = source.text
     outcome = fix_text(linter, result, linter.settings.unsafe_fixes)
     for refused, reason in zip(outcome.refused, outcome.reasons):
-        run.warnings.append(f"{refused.path}:{refused.span.line}:{refused.span.column}: {refused.code} fix not applied: {reason}")
+        where = f"{refused.path}:{refused.span.line}:{refused.span.column}"
+        run.warnings.append(f"{where}: {refused.code} fix not applied: {reason}")
     as_it_is = dataclasses.replace(result, diagnostics=outcome.without_refused(result.diagnostics, original))
     if request.diff:
         if outcome.text != original:

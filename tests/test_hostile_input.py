@@ -212,3 +212,39 @@ def test_python_m_contractlint_never_imports_the_linted_repository(tmp_path: Pat
     assert not marker.exists()
     with_python_path = run("check", "m.py", cwd=tmp_path, env={"PYTHONPATH": os.pathsep + "/nonexistent"})
     assert with_python_path.returncode == 0 and not marker.exists()
+
+
+def test_code_libcst_refuses_to_build_is_a_syntax_error(inprocess_cli, tmp_path: Path) -> None:
+    # Found by fuzzing: libcst raised CSTValidationError (not a parse error) and the
+    # file vanished from the report; CPython's compiler says what is wrong.
+    write(tmp_path, "m.py", "try:\n    import ujson as json\nexcept:\n    pass\n\nexcept:\n    pass")
+    result = inprocess_cli("check", "m.py", "--no-color", cwd=tmp_path)
+    assert (result.code, result.stderr) == (1, "")
+    assert result.lines == ["m.py:3:1: CL003 Python does not parse: default 'except:' must be last",
+                            "Found 1 diagnostic in 1 file."]
+
+
+def test_closed_standard_streams(tmp_path: Path) -> None:
+    write(tmp_path, "m.py", MODULE)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CONTRACTLINT_")}
+
+    def run_closed(descriptor: int, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "contractlint", "check", *args], cwd=tmp_path, env=environment,
+                              stderr=subprocess.PIPE, preexec_fn=lambda: os.close(descriptor), timeout=60, check=False)
+
+    stdout = run_closed(1, "m.py")
+    assert (stdout.returncode, stdout.stderr) == (2, b"error: cannot write the report to standard output: it is closed\n")
+    to_file = run_closed(1, "m.py", "-o", "report.txt")
+    assert to_file.returncode == 1 and (tmp_path / "report.txt").read_text().startswith("m.py:2:5: CL202")
+    stdin = run_closed(0, "--stdin-filename", "x.py")
+    assert (stdin.returncode, stdin.stderr) == (2, b"error: standard input is closed\n")
+
+
+def test_a_reader_that_went_away_is_not_an_error_message(tmp_path: Path) -> None:
+    write(tmp_path, "m.py", MODULE)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CONTRACTLINT_")}
+    process = subprocess.Popen([sys.executable, "-m", "contractlint", "check", "m.py"], cwd=tmp_path,
+                               env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # `| head -0`
+    _, stderr = process.communicate(timeout=60)
+    assert (process.returncode, stderr) == (2, b"")

@@ -230,7 +230,9 @@ def _parse(text: str) -> cst.Module:
         _check_expression_depth(text)
     try:
         return cst.parse_module(text)
-    except cst.ParserSyntaxError as error:
+    except (cst.ParserSyntaxError, cst.CSTValidationError) as error:
+        # A validation error is libcst refusing to build a node (two bare `except:`,
+        # a ZWJ in a name): CPython words and places what is wrong.
         raise _syntax_error(text, error) from error
     except RecursionError as error:
         raise PythonSyntaxError("code is nested too deeply to parse", 1, 1) from error
@@ -273,8 +275,15 @@ def _syntax_error(text: str, error: Exception) -> PythonSyntaxError:
     parser often points past the problem); ask it — it only parses, nothing runs."""
     import ast
 
+    import warnings
+
     try:
-        ast.parse(text)
+        # Parsed, then compiled to bytecode (never run): the compiler rejects what the
+        # parser lets through (a bare `except:` before another handler). Its warnings
+        # are about the user's code, not for our stderr.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(ast.parse(text), "<contractlint>", "exec", dont_inherit=True)
     except SyntaxError as cpython:
         # ast.parse always places its errors; a missing place would mean the whole input.
         line = cpython.lineno if cpython.lineno is not None else 1
