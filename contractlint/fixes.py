@@ -149,8 +149,14 @@ class EditTrail:
         after = [r for r in self.regions if r[2] > end]
         current_start = min([start, *(r[2] for r in touched)])
         current_end = max([end, *(r[3] for r in touched)])
-        original_start = touched[0][0] if touched and touched[0][2] <= start else self._original(current_start, before)
-        original_end = touched[-1][1] if touched and touched[-1][3] >= end else self._original(current_end, before + touched)
+        if touched and touched[0][2] <= start:
+            original_start = touched[0][0]
+        else:
+            original_start = self._original(current_start, before)
+        if touched and touched[-1][3] >= end:
+            original_end = touched[-1][1]
+        else:
+            original_end = self._original(current_end, before + touched)
         delta = length - (end - start)
         merged = (original_start, original_end, current_start, current_end + delta)
         self.regions = [*before, merged, *((a, b, c + delta, d + delta) for a, b, c, d in after)]

@@ -64,7 +64,8 @@ _URL_PASSWORD = re.compile(r"://[^\s/@:'\"]{0,256}:([^\s/@'\"]{1,256})@")
 # `name=value` as shells, URLs and command-line flags write it (no space around `=`):
 # `export API_TOKEN=…`, `?token=…`, `;password=…`, `--password=…`.
 _PARAMETER_VALUE = re.compile(
-    r"=(\"[^\"\r\n]{0,512}\"|'[^'\r\n]{0,512}'|[^\s;&'\"()\[\]{},=]{1,512})|=[ \t]*(\"[^\"\r\n]{0,512}\"|'[^'\r\n]{0,512}')"
+    r"=(\"[^\"\r\n]{0,512}\"|'[^'\r\n]{0,512}'|[^\s;&'\"()\[\]{},=]{1,512})"  # `name=value`
+    r"|=[ \t]*(\"[^\"\r\n]{0,512}\"|'[^'\r\n]{0,512}')"  # `NAME = "…"`
 )
 _CODE_AFTER = frozenset("()[]{},.:")
 _PARAMETER_NAME = re.compile(r"(?:^|(?<=[\s?&;,(\"'-]))([A-Za-z_][\w.-]*)[ \t]*\Z")
@@ -234,7 +235,9 @@ def _literal_scalars(source: SourceFile, node: Any, seen: set[int]) -> Iterator[
 
 
 _YAML_KEY_LINE = re.compile(
-    r"""^(?P<indent>[ \t]*)(?:-[ \t]+)*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<plain>[^\s#'"{\[][^:#]*?))[ \t]*:(?:[ \t]+(?P<rest>.*))?$"""
+    r"""^(?P<indent>[ \t]*)(?:-[ \t]+)*"""  # indentation, sequence dashes
+    r"""(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<plain>[^\s#'"{\[][^:#]*?))"""  # the key
+    r"""[ \t]*:(?:[ \t]+(?P<rest>.*))?$"""
 )
 
 
@@ -257,7 +260,7 @@ def yaml_lexical_secrets(source: SourceFile, roots: list[Any] | None = None) -> 
         match = _YAML_KEY_LINE.match(line)
         if match is None:
             continue
-        key = next(group for group in (match.group("dq"), match.group("sq"), match.group("plain"), "") if group is not None)
+        key = next((group for group in match.group("dq", "sq", "plain") if group is not None), "")
         rest = match.group("rest")
         if not is_secret_name(key.strip()) or rest is None:
             continue
@@ -353,7 +356,8 @@ def _string_body(text: str, start: int, end: int) -> tuple[int, int]:
     three quotes each side excluded), so that an excerpt shows `"********"`."""
     literal = text[start:end]
     prefix = len(literal) - len(literal.lstrip("rRbBuUfF"))
-    quote = literal[prefix : prefix + 3] if literal[prefix : prefix + 3] in ('"""', "\'\'\'") else literal[prefix : prefix + 1]
+    triple = literal[prefix : prefix + 3]
+    quote = triple if triple in ('"""', "\'\'\'") else literal[prefix : prefix + 1]
     if quote and literal.endswith(quote) and len(literal) >= prefix + 2 * len(quote):
         return start + prefix + len(quote), end - len(quote)
     return start, end
@@ -449,7 +453,8 @@ def _literal_string(raw_lines: list[str], token: tokenize.TokenInfo) -> bool:
     if line == end_line:
         written = raw_lines[line - 1][column:end_column]
     else:
-        written = "\n".join([raw_lines[line - 1][column:], *raw_lines[line : end_line - 1], raw_lines[end_line - 1][:end_column]])
+        middle = raw_lines[line : end_line - 1]
+        written = "\n".join([raw_lines[line - 1][column:], *middle, raw_lines[end_line - 1][:end_column]])
     body = written.lstrip("rRbBuUfF").strip("'\"")
     return _literal(body)
 
@@ -514,7 +519,8 @@ class FileSecrets:
         pieces: list[str] = []
         last = index = 0
         while index <= len(text) - MIN_SCRUBBED:
-            found = next((s for s in self._by_prefix.get(text[index : index + MIN_SCRUBBED], ()) if text.startswith(s, index)), None)
+            candidates = self._by_prefix.get(text[index : index + MIN_SCRUBBED], ())
+            found = next((secret for secret in candidates if text.startswith(secret, index)), None)
             if found is None:
                 index += 1
                 continue

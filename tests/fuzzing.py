@@ -6,7 +6,8 @@ Seeds are the blueprint corpus when ``../shared`` is there, else the fixture flo
 and real modules (the fixtures' and contractlint's own). A mutation is what breaks
 linters in the wild: other line breaks (all of them, or one stray), BOMs, a repeated
 line (a duplicate key), control characters, Pebble fragments, a noqa comment, an
-environment read or a secret dropped into the file, a cut, an indentation change.
+environment read or a secret dropped into the file, a cut, an indentation change,
+wide characters, another document, an anchor or tag, the file twice.
 
 The properties, for every mutant:
 
@@ -126,6 +127,12 @@ def _line_end(text: str, rng: random.Random, piece: str) -> str:
     return "\n".join(lines)
 
 
+def _line_start(text: str, rng: random.Random, piece: str) -> str:
+    lines = _lines(text)
+    index = rng.randrange(len(lines) + 1)
+    return "\n".join(lines[:index] + [piece.rstrip("\n")] + lines[index:])
+
+
 def _read(text: str, rng: random.Random) -> str:
     """An environment read where a script or module line is."""
     lines = _lines(text)
@@ -217,6 +224,9 @@ MUTATIONS = {
     "secret": _secret,
     "cut": _cut,
     "no final newline": lambda text, rng: text.rstrip("\r\n\x85\u2028\u2029"),
+    "document": lambda text, rng: _line_start(text, rng, rng.choice(["---\n", "...\n", "--- |\n", "%YAML 1.2\n---\n"])),
+    "anchor": lambda text, rng: _insert(text, rng, rng.choice([" &a", " *a", " !!str", " !tag", " <<: *a"])),
+    "twice": lambda text, rng: text + "\n" + text,
     "wide characters": lambda text, rng: _insert(text, rng, rng.choice(WIDE)),
     "indent": _indent,
 }

@@ -208,3 +208,13 @@ def test_no_fix_under_a_mapping_with_duplicate_keys(tmp_path: Path) -> None:
     by_line = {d.span.line: d.fix for d in result.diagnostics}
     assert by_line[12] is not None  # task t: no duplicate around it
     assert by_line[19] is None  # task u repeats `id`: nothing under it is edited
+
+
+def test_a_document_at_the_end_of_the_file_is_reported_inside_it(tmp_path: Path) -> None:
+    # Found by fuzzing: a `---` on the last line made CL002 point one column past the file.
+    text = f"id: f\nnamespace: company.team\ntasks:\n  - id: t\n    type: {LOG}\n    message: hi\n---\n"
+    result = linter(tmp_path, "CL002").lint_bytes("f.yaml", text.encode())
+    spans = [d.span for d in result.diagnostics]
+    assert spans and all(span.end_line <= result.source.line_count for span in spans)
+    for span in spans:
+        assert span.end_column <= len(result.source.line_text(span.end_line)) + 1

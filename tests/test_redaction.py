@@ -40,6 +40,7 @@ tasks:
       JDBC: "jdbc:sqlserver://db.internal;user=sa;password=SECRET-8-jdbc"
       SLACK_WEBHOOK: https://hooks.slack.com/services/T0000/B0000/SECRET9webhook
       STRIPE_KEY: "sk-live-SECRET-10{{{{ '' }}}}"
+      SERVICE_TOKEN: "SECRET-18-decorated{{{{ '' }}}}"
     script: |
       import os
       API_KEY = "SECRET-11-python"
@@ -55,7 +56,7 @@ kestra:
   password: SECRET-15-second-document
   datasources: {}
 """
-SECRETS = [f"SECRET-{n}" for n in range(1, 16) if n not in (9, 14)] + ["SECRET9webhook", "SECRET14bearertoken"]
+SECRETS = [f"SECRET-{n}" for n in (*range(1, 16), 18) if n not in (9, 14)] + ["SECRET9webhook", "SECRET14bearertoken"]
 
 
 def write(root: Path, name: str, text: str) -> Path:
@@ -94,14 +95,14 @@ def test_a_flow_that_does_not_parse_is_redacted_lexically(inprocess_cli, tmp_pat
     broken = broken.replace("  - id: notify\n", "  - id: notify\n    password: SECRET-17-key\n")
     write(tmp_path, "flows/leaky.yaml", broken)
     result = inprocess_cli("check", "flows", "--show-source", "--no-color", "--select", "CL001", cwd=tmp_path)
-    assert result.lines[0].startswith("flows/leaky.yaml:33:6: CL001 YAML does not parse")
+    assert result.lines[0].startswith("flows/leaky.yaml:34:6: CL001 YAML does not parse")
     assert "SECRET-16" not in result.stdout
     assert [line for line in result.lines if " | " in line] == [
-        "31 |       - export SLACK_TOKEN=********",
-        "32 |       - curl -u ci:********@x",
-        "33 |      bad: [",
+        "32 |       - export SLACK_TOKEN=********",
+        "33 |       - curl -u ci:********@x",
+        "34 |      bad: [",
         "   |      ^ CL001",
-        "34 |       - curl -H \"Authorization: Bearer ********\" https://api.example.com",
+        "35 |       - curl -H \"Authorization: Bearer ********\" https://api.example.com",
     ]
 
 

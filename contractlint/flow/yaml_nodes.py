@@ -214,10 +214,13 @@ def node_span(source: SourceFile, node: Any) -> Span:
 
 
 def first_line_span(source: SourceFile, node: Any) -> Span:
-    """The node's span cut at the end of its first line (for big collections)."""
+    """The node's span cut at the end of its first line (for big collections); at
+    least one character when its line has one there (an empty node at the end of a
+    line or of the file is an empty span: never one past the line)."""
     start = start_offset(node)
-    end = min(end_offset(source, node), source.content_end_of(start))
-    return source.span(start, max(end, start + 1) if end <= start else end)
+    line_end = source.content_end_of(start)
+    end = min(end_offset(source, node), line_end)
+    return source.span(start, end if end > start else min(start + 1, line_end))
 
 
 # -- plain data ------------------------------------------------------------------
