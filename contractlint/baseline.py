@@ -126,15 +126,23 @@ def _real_folder(path: Path) -> str:
 # -- reading and writing ------------------------------------------------------------------
 
 
+# A baseline holds one short line per finding: a million findings fit.
+MAX_BASELINE_BYTES = 128 * 1024 * 1024
+
+
 def load(path: Path) -> Counter[Key]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    from contractlint.source import UnreadablePath, read_file
+
+    if not path.exists() and not path.is_symlink():
         raise ConfigError(
             f"baseline file {path} does not exist (create it with `contractlint check --write-baseline {path}`)"
-        ) from None
-    except OSError as error:
-        raise ConfigError(f"cannot read baseline file {path}: {error.strerror}") from error
+        )
+    try:
+        raw = read_file(path, MAX_BASELINE_BYTES)
+    except UnreadablePath as error:
+        raise ConfigError(f"cannot read baseline file {path}: {error.reason}") from error
+    try:
+        text = raw.decode("utf-8-sig")  # an editor's BOM is not an error
     except UnicodeDecodeError as error:
         raise ConfigError(f"baseline file {path} is not UTF-8 text") from error
     try:
@@ -143,6 +151,11 @@ def load(path: Path) -> Counter[Key]:
         raise ConfigError(
             f"baseline file {path} is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
         ) from error
+    except RecursionError as error:
+        raise ConfigError(f"baseline file {path} is not a contractlint baseline: nested too deeply") from error
+    except ValueError as error:  # a number with more digits than Python converts
+        reason = str(error).split(":")[0]
+        raise ConfigError(f"baseline file {path} is not a contractlint baseline: {reason}") from error
     return _entries(data, path)
 
 
@@ -197,17 +210,26 @@ def render(counts: Counter[Key]) -> str:
 def _write(report: RunReport, path: Path) -> BaselineOutcome:
     folder = _real_folder(path)
     counts: Counter[Key] = Counter(key_of(d, folder) for d in report.diagnostics)
-    data = render(counts).encode("utf-8")
+    # A path that is not UTF-8 stays a JSON escape of its surrogate (``\udcff``), which
+    # reads back as the same key.
+    data = render(counts).encode("utf-8", errors="backslashreplace")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() and not path.is_file():
+            raise ConfigError(f"cannot write baseline file {path}: not a regular file")
         if path.is_file():
             from contractlint.fixes import write_atomically
 
             write_atomically(path, data)
         else:
-            path.write_bytes(data)
+            # Non-blocking: a FIFO created meanwhile fails at once instead of hanging.
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NONBLOCK", 0), 0o666)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(data)
     except OSError as error:
-        raise ConfigError(f"cannot write baseline file {path}: {error.strerror}") from error
+        raise ConfigError(f"cannot write baseline file {path}: {error.strerror or error}") from error
+    except ValueError as error:  # a NUL in the name
+        raise ConfigError(f"cannot write baseline file {path}: {error}") from error
     hidden = sum(counts.values())
     for result in report.results:
         result.diagnostics = []

@@ -125,7 +125,13 @@ def check(ctx: click.Context, paths: tuple[str, ...], output_format: str | None,
         if paths not in ((), ("-",)):
             _fail("--stdin-filename lints standard input; do not also name paths")
         if not show_settings:
-            stdin_data = sys.stdin.buffer.read()
+            from contractlint.source import MAX_FILE_BYTES
+
+            if sys.stdin is None:
+                _fail("standard input is closed")
+            stdin_data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)  # /dev/zero must not fill memory
+            if len(stdin_data) > MAX_FILE_BYTES:
+                _fail(f"standard input holds more than {MAX_FILE_BYTES // (1024 * 1024)} MB; such input is not linted")
     elif "-" in paths:
         _fail("'-' (standard input) cannot be mixed with other paths")
     if statistics and output_format in ("sarif", "github"):
@@ -170,7 +176,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], output_format: str | None,
     # With --fix on standard input the fixed source owns stdout and the report goes to
     # stderr, as with ruff.
     output_stream = sys.stderr if run.stdin_output is not None and not diff else sys.stdout
-    to_terminal = output_file is None and output_stream.isatty()
+    to_terminal = output_file is None and output_stream is not None and output_stream.isatty()
     choice = "never" if no_color else (color_choice or "auto")
     color = choice == "always" or (choice == "auto" and to_terminal and not _no_color_env())
     show = settings.show_source if settings.show_source is not None else to_terminal
@@ -195,27 +201,28 @@ def check(ctx: click.Context, paths: tuple[str, ...], output_format: str | None,
         output = render_statistics(run.report, options, settings.output_format)
     else:
         output = render(settings.output_format, run.report, options)
+    from contractlint.reporters.text_format import printable
+
     if not quiet:
         for note in run.included:
-            click.echo(note, err=True)
+            click.echo(printable(note), err=True)
     if run.stdin_output is not None and not diff:
-        sys.stdout.buffer.write(run.stdin_output)
-        sys.stdout.flush()
+        _write(sys.stdout, run.stdin_output, "standard output")
     if output_file is not None:
         try:
             output_file.parent.mkdir(parents=True, exist_ok=True)
-            output_file.write_text(output, encoding="utf-8")
+            output_file.write_bytes(encoded(output))
         except OSError as error:
-            _fail(f"cannot write {output_file}: {error.strerror}")
+            _fail(f"cannot write {output_file}: {error.strerror or error}")
     else:
-        output_stream.write(output)
+        _write(output_stream, encoded(output), "standard output" if output_stream is sys.stdout else "standard error")
     for warning in run.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(f"warning: {printable(warning)}", err=True)
     if not quiet:
         for note in run.notes:
-            click.echo(note, err=True)
+            click.echo(printable(note), err=True)
         for note in _import_notes(run, resolver, verbose):
-            click.echo(note, err=True)
+            click.echo(printable(note), err=True)
     print_internal_errors(run)
     if run.internal_errors:
         sys.exit(EXIT_ERROR)
@@ -356,8 +363,44 @@ def _no_color_env() -> bool:
     return "NO_COLOR" in os.environ and os.environ["NO_COLOR"] != ""
 
 
+def encoded(output: str) -> bytes:
+    """A report as UTF-8 whatever the locale says. A file name that is not UTF-8 is a
+    surrogate in ``output``: it becomes the JSON escape ``\\udcff`` (which reads back
+    as the same name) instead of a raw byte that no JSON parser accepts."""
+    return output.encode("utf-8", errors="backslashreplace")
+
+
+def _write(stream, data: bytes, name: str) -> None:  # noqa: ANN001 - a text stream with a buffer
+    """Write ``data`` to ``stream``; a stream that takes no more (a full disk,
+    ``/dev/full``, a closed pipe) is one error line and exit status 2."""
+    if stream is None:  # started with the descriptor closed
+        _fail(f"cannot write the report to {name}: it is closed")
+    try:
+        stream.flush()
+        stream.buffer.write(data)
+        stream.flush()
+    except BrokenPipeError:
+        _silence(stream)
+        sys.exit(EXIT_ERROR)  # the reader is gone (`| head`): nobody to tell
+    except OSError as error:
+        _silence(stream)
+        _fail(f"cannot write the report to {name}: {error.strerror or error}")
+
+
+def _silence(stream) -> None:  # noqa: ANN001 - a text stream
+    """Point a broken stream at /dev/null, so that flushing it at exit cannot fail again."""
+    try:
+        descriptor = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(descriptor, stream.fileno())
+        os.close(descriptor)
+    except (OSError, ValueError, AttributeError):  # io.UnsupportedOperation is both of the first
+        return  # not a real file (a test's capture): nothing is flushed at exit
+
+
 def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
+    from contractlint.reporters.text_format import printable
+
+    click.echo(f"error: {printable(message)}", err=True)
     sys.exit(EXIT_ERROR)
 
 

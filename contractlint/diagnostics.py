@@ -19,12 +19,18 @@ class Span:
 
 @dataclass(frozen=True)
 class Edit:
-    """Replace the characters ``start:end`` of the decoded file text with ``content``."""
+    """Replace the characters ``start:end`` of the decoded file text with ``content``.
+
+    ``expected`` is the text the rule read at ``start:end`` (``SourceFile.edit``
+    records it): ``--fix`` refuses an edit whose span no longer holds exactly that
+    text, so an offset that drifted never overwrites the wrong characters. None: not
+    recorded (nothing to compare with)."""
 
     start: int
     end: int
     content: str
     span: Span
+    expected: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,19 @@ class FileResult:
     included: tuple[SourceFile, ...] = ()
 
 
+def _without_fixes_in(diagnostics: list[Diagnostic], regions: list[tuple[int, int]]) -> list[Diagnostic]:
+    """``diagnostics`` minus the fixes with an edit touching one of ``regions``."""
+    if not regions:
+        return diagnostics
+
+    def touches(diagnostic: Diagnostic) -> bool:
+        return any(
+            edit.start <= end and start <= edit.end for edit in diagnostic.fix.edits for start, end in regions
+        )
+
+    return [replace(d, fix=None) if d.fix is not None and touches(d) else d for d in diagnostics]
+
+
 class Linter:
     def __init__(self, settings: Settings, project: Project) -> None:
         self.settings = settings
@@ -75,18 +88,30 @@ class Linter:
         else:
             raise ValueError(f"not a Python or YAML file: {path}")
         diagnostics = self._finish(path, found, source, parsed)
-        redactions: tuple[Span, ...] = ()
-        if parsed.flows:
-            from contractlint.rules.credentials import secret_spans
+        if parsed.documents:
+            from contractlint.flow.edits import duplicate_key_regions
 
-            # Every excerpt of this file must hide its secrets, whichever rule reported.
-            redactions = tuple(span for flow in parsed.flows for span in secret_spans(flow))
-            if redactions:
-                diagnostics = [
-                    replace(d, redactions=tuple(dict.fromkeys((*d.redactions, *redactions)))) if d.path == path else d
-                    for d in diagnostics
-                ]
-        sources = tuple({code.file.path: code.file for code in parsed.includes}.values())
+            # YAML keeps the last of duplicate keys, a reader the first: no edit inside
+            # (or under) such a mapping can know which text it changes.
+            regions = duplicate_key_regions(parsed.documents)
+            own = [d for d in diagnostics if d.path == path]
+            diagnostics = _without_fixes_in(own, regions) + [d for d in diagnostics if d.path != path]
+        from contractlint.redaction import FileSecrets, file_secrets
+
+        # Every excerpt of this file (and of the namespace files its flows include)
+        # hides its secrets, whichever rule reported; no message or fingerprint repeats one.
+        redactions = file_secrets(source, parsed)
+        hiders = {path: FileSecrets(source, redactions)} if redactions else {}
+        included = {code.file.path: code for code in parsed.includes}
+        for shown, code in included.items():
+            spans = file_secrets(code.file, ParsedFile(codes=[code]))
+            if spans:
+                hiders[shown] = FileSecrets(code.file, spans)
+        if hiders:
+            diagnostics = sorted(
+                (hiders[d.path].attach(d) if d.path in hiders else d for d in diagnostics), key=lambda d: d.sort_key
+            )
+        sources = tuple(code.file for code in included.values())
         return FileResult(path, kind, diagnostics, source, parsed.parse_errors, redactions, sources)
 
     def unreadable(self, path: str, reason: str) -> FileResult:
@@ -94,6 +119,13 @@ class Linter:
 
         found = [unreadable_file(path, reason, Span(1, 1, 1, 1))]
         return FileResult(path, "unreadable", self._finish(path, found, None))
+
+    def internal_error(self, path: str, error: Exception) -> FileResult:
+        """The result of a file whose linting failed on a bug of ours: one diagnostic
+        that says the file was not checked (whatever rules are selected)."""
+        from contractlint.rules.files import internal_error
+
+        return FileResult(path, "unreadable", [internal_error(path, error)])
 
     # -- per kind -------------------------------------------------------------------
 
@@ -151,6 +183,7 @@ class Linter:
         except yn.YamlError as error:
             parsed.parse_errors += 1
             return "yaml", [yaml_syntax_error(source, error)]
+        parsed.documents = documents
         found: list[Diagnostic] = []
         first_defined: dict[str, Flow] = {}
         for root, extent in zip(documents, document_extents(source, documents)):

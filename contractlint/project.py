@@ -129,13 +129,13 @@ class Project:
         when it cannot be read or decoded (its own lint run reports that)."""
         key = path.resolve()
         if key not in self._sources:
-            from contractlint.source import SourceFile, UndecodableFile
+            from contractlint.source import SourceFile, UndecodableFile, UnreadablePath, read_file
 
             self._stamps[key] = self._stamp(key)
             try:
-                data = self.drafts[key] if key in self.drafts else path.read_bytes()
+                data = self.drafts[key] if key in self.drafts else read_file(path)
                 self._sources[key] = SourceFile.from_bytes(display_path(path), data)
-            except (OSError, UndecodableFile):
+            except (UnreadablePath, UndecodableFile):
                 self._sources[key] = None
         return self._sources[key]
 

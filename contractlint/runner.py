@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -15,11 +16,23 @@ from typing import TYPE_CHECKING, TypeVar
 from contractlint.config import ConfigError, Settings
 from contractlint.diagnostics import Diagnostic, Span
 from contractlint.engine import FileResult, Linter
-from contractlint.fixes import MAX_ROUNDS, FixOutcome, apply_edits, fix_key, select_fixes, write_atomically
+from contractlint.fixes import (
+    DRIFTED,
+    MAX_ROUNDS,
+    NOT_PARSING,
+    EditTrail,
+    FixOutcome,
+    NotWritten,
+    apply_edits,
+    edits_hold,
+    fix_key,
+    select_fixes,
+    write_file,
+)
 from contractlint.project import Project, display_path
 from contractlint.reporters import RunReport
 from contractlint.resolver import Resolver
-from contractlint.source import SourceFile
+from contractlint.source import LINE_BREAK, SourceFile, UnreadablePath, line_starts, read_file
 
 if TYPE_CHECKING:
     from contractlint.discovery import Discovery
@@ -289,8 +302,8 @@ def _project_flows(settings: Settings, resolver: Resolver) -> list[tuple[Path, s
         if resolver.settings_for_directory(path.parent).identity != settings.identity:
             continue
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+            text = read_file(path).decode("utf-8", errors="replace")
+        except UnreadablePath:
             continue  # not ours to report: this file is not part of the run
         if "import" in text:
             found.append((Path(display_path(path)), text))
@@ -346,10 +359,10 @@ NEW_READ_CODE = "CL203"  # env-not-provided: what a read that lost its default b
 
 def _relint(linter: Linter, run: CheckRun, index: int, result: FileResult) -> None:
     try:
-        data = Path(result.path).read_bytes()
+        data = read_file(Path(result.path))
         run.report.results[index] = linter.lint_bytes(result.path, data)
-    except OSError as error:
-        run.report.results[index] = linter.unreadable(result.path, error.strerror or str(error))
+    except UnreadablePath as error:
+        run.report.results[index] = linter.unreadable(result.path, error.reason)
     except Exception as error:  # noqa: CL302 - a bug of ours: reported, exit status 2
         details = "".join(traceback.format_exception(error)).rstrip()
         run.internal_errors.append(f"internal error while linting {result.path}: {error!r}\n{details}")
@@ -446,9 +459,9 @@ def _lint_chunk(job: tuple[dict[tuple, Settings], CheckRequest, list[tuple[tuple
 def _lint_path(linter: Linter, request: CheckRequest, run: CheckRun, path: Path) -> None:
     shown = display_path(path)
     try:
-        data = path.read_bytes()
-    except OSError as error:
-        run.report.results.append(linter.unreadable(shown, error.strerror or str(error)))
+        data = read_file(path)
+    except UnreadablePath as error:
+        run.report.results.append(linter.unreadable(shown, error.reason))
         return
     _lint_one(linter, request, run, shown, path, data)
 
@@ -460,25 +473,37 @@ def _lint_one(linter: Linter, request: CheckRequest, run: CheckRun, shown: str, 
             run.before_fix[shown] = result
         if (request.fix or request.diff) and result.source is not None:
             result = _fix(linter, request, run, result, path)
+        elif result.source is not None and any(d.fix is not None for d in result.diagnostics):
+            result = _trial(linter, result)
     except Exception as error:  # noqa: CL302 - a bug of ours: reported, exit status 2
         details = "".join(traceback.format_exception(error)).rstrip()
         run.internal_errors.append(f"internal error while linting {shown}: {error!r}\n{details}")
-        return
+        # The file keeps a result that says it was not checked: it is counted, and the
+        # summary never calls a run with a file nobody checked clean.
+        result = linter.internal_error(shown, error)
     run.report.results.append(result)
+
+
+def _trial(linter: Linter, result: FileResult) -> FileResult:
+    """The result without the fixes a trial application refuses (their edits do not
+    find the text the rule read, or the fixed file would not parse): a report offers
+    only fixes ``--fix`` would apply."""
+    outcome = fix_text(linter, result, unsafe_fixes=True)
+    return dataclasses.replace(result, diagnostics=outcome.without_refused(result.diagnostics, result.source.text))
 
 
 def _fix(linter: Linter, request: CheckRequest, run: CheckRun, result: FileResult, path: Path | None) -> FileResult:
     """Apply the file's fixes (``--fix``) or show them (``--diff``). The file is written
-    once, atomically, only when its text changed, every round still parses, and the
-    file on disk is still the one that was linted."""
+    once, only when its text changed, every round still parses, and the file on disk
+    is still the one that was linted; when it cannot be written, a warning says why
+    and the report is about the file as it is."""
     source = result.source
     original = source.text
     outcome = fix_text(linter, result, linter.settings.unsafe_fixes)
-    for refused in outcome.refused:
-        run.warnings.append(
-            f"{refused.path}:{refused.span.line}:{refused.span.column}: {refused.code} fix not applied: "
-            "the result would not parse"
-        )
+    for refused, reason in zip(outcome.refused, outcome.reasons):
+        where = f"{refused.path}:{refused.span.line}:{refused.span.column}"
+        run.warnings.append(f"{where}: {refused.code} fix not applied: {reason}")
+    as_it_is = dataclasses.replace(result, diagnostics=outcome.without_refused(result.diagnostics, original))
     if request.diff:
         if outcome.text != original:
             after = linter.lint_bytes(result.path, source.encode(outcome.text))
@@ -486,24 +511,30 @@ def _fix(linter: Linter, request: CheckRequest, run: CheckRun, result: FileResul
                 redacted(source, result.redactions),
                 redacted(after.source, after.redactions) if after.source is not None else outcome.text,
                 result.path,
+                source.line_break,
             )
-        return result  # nothing written: the report is about the file as it is
+        return as_it_is  # nothing written: the report is about the file as it is
     if outcome.text == original:
         if path is None:
             run.stdin_output = source.encode(original)  # --fix on standard input echoes it
-        return dataclasses.replace(result, diagnostics=outcome.without_refused(result.diagnostics))
+        return as_it_is
     data = source.encode(outcome.text)
     if path is None:
         run.stdin_output = data
     else:
+        before = source.encode(original)
         try:
-            unchanged = path.read_bytes() == source.encode(original)
-        except OSError:
+            unchanged = read_file(path) == before
+        except UnreadablePath:
             unchanged = False
         if not unchanged:
             run.warnings.append(f"{result.path}: changed while it was being linted; fixes not written")
-            return result
-        write_atomically(path, data)
+            return as_it_is
+        try:
+            write_file(path, data, before)
+        except NotWritten as error:
+            run.warnings.append(f"{result.path}: fixes not written: {error.reason}")
+            return as_it_is
         linter.project.forget(path)  # CL203 reads project modules: not the old text
     run.report.fixed += outcome.applied
     final = linter.lint_bytes(result.path, data)
@@ -512,60 +543,109 @@ def _fix(linter: Linter, request: CheckRequest, run: CheckRun, result: FileResul
 
 def redacted(source: SourceFile, spans: tuple[Span, ...]) -> str:
     """The file's text with every secret replaced, for output that shows source."""
-    text = source.text
-    for span in sorted(spans, reverse=True):
-        start, end = source.offset(span.line, span.column), source.offset(span.end_line, span.end_column)
-        text = text[:start] + SECRET_MASK + text[end:]
-    return text
+    from contractlint.redaction import masked_text
+
+    return masked_text(source, spans)
 
 
-SECRET_MASK = "********"
+def unified_diff(before: str, after: str, shown: str, line_break: re.Pattern[str] = LINE_BREAK) -> str:
+    """A unified diff of one file, as ``git diff`` shows it, its lines broken where the
+    file's parser breaks them (so hunk lines are the diagnostics' lines). A line whose
+    break is not a ``\\n`` (a lone ``\\r``, NEL…) gets one, so each shows on its own;
+    a last line without a line break is marked, so that the next file's header starts
+    on a line of its own. Control characters are escaped, as in the text report."""
+    from contractlint.reporters.text_format import printable
 
-
-def unified_diff(before: str, after: str, shown: str) -> str:
-    """A unified diff of one file, as ``git diff`` shows it: a last line without a line
-    break is marked, so that the next file's header starts on a line of its own."""
     lines = list(
         difflib.unified_diff(
-            before.splitlines(keepends=True),
-            after.splitlines(keepends=True),
+            _lines(before, line_break),
+            _lines(after, line_break),
             fromfile=f"a/{shown}",
             tofile=f"b/{shown}",
         )
     )
-    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+    out = []
+    for line in lines:
+        match = line_break.search(line, max(0, len(line) - 2))
+        if match is None or match.end() != len(line):
+            out.append(printable(line, keep="\t") + "\n\\ No newline at end of file\n")
+            continue
+        ending = match.group()
+        shown_ending = ending if ending in ("\n", "\r\n") else (ending if ending == "\r" else printable(ending)) + "\n"
+        out.append(printable(line[: match.start()], keep="\t") + shown_ending)
+    return "".join(out)
+
+
+def _lines(text: str, line_break: re.Pattern[str]) -> list[str]:
+    """``text`` cut after each line break (``splitlines(keepends=True)`` would also cut
+    at form feeds and other characters the parser does not break at)."""
+    starts = line_starts(text, line_break)
+    pieces = [text[start:end] for start, end in zip(starts, [*starts[1:], len(text)])]
+    return pieces[:-1] if pieces and pieces[-1] == "" else pieces
 
 
 def fix_text(linter: Linter, result: FileResult, unsafe_fixes: bool) -> FixOutcome:
     """Apply fixes in rounds until none is left. The non-overlapping fixes of a round
     are applied together and the file linted again; when that result no longer
     parses (or stops being a flow), each fix of the round is tried alone and the ones
-    that break it are refused, so that one bad fix does not hold back the others."""
+    that break it are refused, so that one bad fix does not hold back the others. A
+    fix whose edits do not find the text their rule read is refused before it is
+    tried; and if, in the end, anything outside the edits differs from the original
+    (which no correct edit can do), every fix of the file is refused."""
     source = result.source
-    text = source.text
+    original = text = source.text
     applied = 0
     refused: list[Diagnostic] = []
+    reasons: list[str] = []
     refused_keys: set[tuple] = set()
+    trail = EditTrail()
     current = result
     one_at_a_time = False
+
+    def refuse(diagnostic: Diagnostic, reason: str) -> None:
+        refused.append(diagnostic)
+        reasons.append(reason)
+        refused_keys.add(fix_key(diagnostic, text))
+
     budget = MAX_ROUNDS + 2 * sum(1 for d in result.diagnostics if d.fix is not None)
     for _ in range(budget):
         candidates = [d for d in current.diagnostics if d.fix is None or fix_key(d, text) not in refused_keys]
-        chosen = [d for d in select_fixes(candidates, unsafe_fixes) if apply_edits(text, list(d.fix.edits)) != text]
+        chosen: list[Diagnostic] = []
+        drifted = 0
+        for diagnostic in select_fixes(candidates, unsafe_fixes):
+            if not edits_hold(text, diagnostic):
+                refuse(diagnostic, DRIFTED)
+                drifted += 1
+            elif apply_edits(text, list(diagnostic.fix.edits)) != text:
+                chosen.append(diagnostic)
         if not chosen:
+            if drifted:
+                continue  # fixes it overlapped may go in the next round
             break
         if one_at_a_time:
             chosen = chosen[:1]
-        candidate = apply_edits(text, [edit for d in chosen for edit in d.fix.edits])
+        edits = [edit for d in chosen for edit in d.fix.edits]
+        candidate = apply_edits(text, edits)
         relinted = linter.lint_bytes(result.path, source.encode(candidate))
         if _breaks(current, relinted):
             if len(chosen) == 1:
-                refused.append(chosen[0])
-                refused_keys.add(fix_key(chosen[0], text))
+                refuse(chosen[0], NOT_PARSING)
             one_at_a_time = True
             continue
+        trail.record(edits)
         text, current, applied = candidate, relinted, applied + len(chosen)
-    return FixOutcome(text=text, applied=applied, refused=refused, refused_keys=frozenset(refused_keys))
+    if text != original and not trail.outside_unchanged(original, text):
+        every = [d for d in result.diagnostics if d.fix is not None]
+        return FixOutcome(
+            text=original,
+            applied=0,
+            refused=every,
+            refused_keys=frozenset(fix_key(d, original) for d in every),
+            reasons=["the fixed file would differ from the original outside the fixes' edits"] * len(every),
+        )
+    return FixOutcome(
+        text=text, applied=applied, refused=refused, refused_keys=frozenset(refused_keys), reasons=reasons, trail=trail
+    )
 
 
 def _breaks(before: FileResult, after: FileResult) -> bool:

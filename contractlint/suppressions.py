@@ -57,8 +57,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from contractlint.config import Settings
-from contractlint.diagnostics import Diagnostic, Edit, Fix
-from contractlint.source import SourceFile
+from contractlint.diagnostics import Diagnostic, Fix
+from contractlint.source import PYTHON_LINE_BREAK, SourceFile, line_starts
 
 if TYPE_CHECKING:
     from contractlint.flow.model import Flow, Task
@@ -82,6 +82,7 @@ class ParsedFile:
     # directive (`id: x  # noqa: CL203`) covers it as it covers an inline script.
     includes: list[PythonCode] = field(default_factory=list)
     included_by: dict[Diagnostic, int] = field(default_factory=dict)
+    documents: list[Any] | None = None  # every YAML document's root node (None: not YAML, or it did not parse)
 
 
 def apply_suppressions(
@@ -280,8 +281,12 @@ def python_comments(text: str) -> PythonComments:
     fstring_starts: list[int] = []
     fstring_start = getattr(tokenize, "FSTRING_START", None)
     fstring_end = getattr(tokenize, "FSTRING_END", None)
+    # The code's lines as CPython counts them (a lone "\r" ends one), each handed to
+    # the tokenizer with a "\n": columns stay the same, line numbers match the parser's.
+    starts = line_starts(text)
+    lines = [text[start : _content_end(text, start, end)] for start, end in zip(starts, [*starts[1:], len(text)])]
     try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        for token in tokenize.generate_tokens(iter([line + "\n" for line in lines]).__next__):
             kind = token.type
             if kind == tokenize.COMMENT:
                 comments.append((token.start[0], token.start[1], token.string))
@@ -297,11 +302,10 @@ def python_comments(text: str) -> PythonComments:
     except (tokenize.TokenError, SyntaxError):
         pass  # the code does not parse (CL003 says where); what was read still counts
     # Backslash continuations: every line of the logical line maps to its last one.
-    lines = text.split("\n")
     number = 1
     while number <= len(lines):
         first = number
-        while number <= len(lines) and number not in ends_inside and lines[number - 1].rstrip("\r").endswith("\\"):
+        while number <= len(lines) and number not in ends_inside and lines[number - 1].endswith("\\"):
             number += 1
         if number > first and number <= len(lines):
             target = line_map.get(number, number)
@@ -435,6 +439,12 @@ def _literal_tokens(written: str) -> list[Any]:
     return found
 
 
+def _content_end(text: str, start: int, end: int) -> int:
+    """End of the line ``text[start:end]`` without its line break."""
+    match = PYTHON_LINE_BREAK.search(text, start, end)
+    return match.start() if match is not None else end
+
+
 def _span_lines(line_map: dict[int, int], ends_inside: set[int], first: int, last: int) -> None:
     for line in range(first, last):
         line_map[line] = last
@@ -457,10 +467,9 @@ def yaml_comments(source: SourceFile, roots: list[Any]) -> list[tuple[int, int]]
         start, end = node.start_mark.index, node.end_mark.index
         if node.style in ("|", ">"):
             # The header line (`|-  # comment`) may carry a comment; the content may not.
-            newline = text.find("\n", start, end)
-            if newline == -1:
+            if not source.has_line_break(start, end):
                 continue
-            start = newline + 1
+            start = source.next_line_start(start)
         if end > start:
             ranges.append((start, end))
     ranges.sort()
@@ -557,8 +566,7 @@ def find_directives(source: SourceFile, parsed: ParsedFile) -> Directives:
     for offset, line in yaml_comments(source, [flow.root for flow in parsed.flows]):
         if _flow_at(parsed.flows, offset) is None:
             continue  # a comment in a document that is not a flow
-        end = source.line_starts[line] - 1 if line < source.line_count else len(source.text)
-        comment = source.text[offset:end].rstrip("\r")
+        comment = source.text[offset : source.line_end(line)]
         directive = _directive(comment, offset, line)
         if directive is not None:
             directives.by_line.setdefault(line, directive)
@@ -570,7 +578,7 @@ def find_directives(source: SourceFile, parsed: ParsedFile) -> Directives:
         pair = task.get("id")
         if pair is None:
             continue
-        directive = directives.by_line.get(pair[0].start_mark.line + 1)
+        directive = directives.by_line.get(source.line_of(pair[0].start_mark.index))
         if directive is None:
             continue
         if directive.task is None:
@@ -679,7 +687,12 @@ def _unused_diagnostic(
         else:
             start, end = codes[index - 1].end, noqa_code.end
         description = f"Remove {noqa_code.code} from the noqa comment"
-    edit = Edit(start=start, end=end, content="", span=source.span(start, end))
+    # A directive's codes are on its line: a deletion that reaches into another line
+    # (or does not hold the code) would mean the lines were counted wrongly.
+    content_end = source.content_end_of(start)
+    sound = source.text[noqa_code.start : noqa_code.end] == noqa_code.code and (
+        end <= content_end or source.next_line_start(start) == end
+    )
     return Diagnostic(
         code=UnusedNoqa.code,
         name=UnusedNoqa.name,
@@ -688,7 +701,7 @@ def _unused_diagnostic(
         span=source.span(noqa_code.start, noqa_code.end),
         flow=flow.ref if flow is not None else None,
         task=task.id if task is not None else None,
-        fix=Fix("safe", description, (edit,)),
+        fix=Fix("safe", description, (source.edit(start, end, ""),)) if sound else None,
         fingerprint_text=source.text[directive.start : directive.end],
     )
 
@@ -700,7 +713,7 @@ def _comment_deletion(source: SourceFile, directive: Directive) -> tuple[int, in
     (``# noqa: CL102  # type: ignore``), the directive and the spaces after it."""
     text = source.text
     line_start = source.line_starts[directive.line - 1]
-    line_end = line_start + len(source.line_text(directive.line))
+    line_end = source.line_end(directive.line)
     before = text[line_start : directive.start]
     leading = len(before) - len(before.rstrip(" \t"))
     after = text[directive.end : line_end]

@@ -196,12 +196,12 @@ def lowest_pin(pins: Iterable[ImagePin]) -> ImagePin | None:
 
 def _pins_in(path: Path, root: Path) -> list[ImagePin]:
     from contractlint.flow import yaml_nodes as yn
-    from contractlint.source import SourceFile, UndecodableFile
+    from contractlint.source import SourceFile, UndecodableFile, UnreadablePath, read_file
 
     try:
-        source = SourceFile.from_bytes(path.name, path.read_bytes())
+        source = SourceFile.from_bytes(path.name, read_file(path), syntax="yaml")
         documents = yn.compose_documents(source)
-    except (OSError, UndecodableFile, yn.YamlError):
+    except (UnreadablePath, UndecodableFile, yn.YamlError):
         return []
     shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
     pins: list[ImagePin] = []

@@ -25,6 +25,7 @@ from contractlint.engine import FileResult, Linter
 from contractlint.fixes import FixOutcome
 from contractlint.resolver import Resolver
 from contractlint.runner import Engines, fix_text, in_large_stack, redacted, unified_diff
+from contractlint.source import UnreadablePath
 
 
 class OutsideRoot(ValueError):
@@ -89,11 +90,14 @@ class Workspace:
         self.drafts.pop(self.resolve(path), None)
 
     def content(self, path: Path) -> bytes:
-        """The file's draft, or what is on disk (``OSError`` when it cannot be read)."""
+        """The file's draft, or what is on disk (``UnreadablePath`` when it cannot be
+        read: missing, not a regular file, too large)."""
+        from contractlint.source import read_file
+
         resolved = self.resolve(path)
         if resolved in self.drafts:
             return self.drafts[resolved]
-        return resolved.read_bytes()
+        return read_file(resolved)
 
     def refresh(self) -> list[Path]:
         """Forget what was read from files that changed (on disk or as drafts) since it
@@ -117,8 +121,8 @@ class Workspace:
         if data is None:
             try:
                 data = self.content(resolved)
-            except OSError as error:
-                return linter.unreadable(shown, error.strerror or str(error))
+            except UnreadablePath as error:
+                return linter.unreadable(shown, error.reason)
         return in_large_stack(lambda: linter.lint_bytes(shown, data))
 
     def fix(self, path: Path | str, data: bytes | None = None, unsafe: bool = False) -> FixedFile:
@@ -147,12 +151,14 @@ class Workspace:
         return in_large_stack(work)
 
     def write(self, path: Path | str, data: bytes) -> None:
-        """Write ``data`` to the file at ``path`` (inside the root), atomically, and
-        forget what was read from it."""
-        from contractlint.fixes import write_atomically
+        """Write ``data`` to the file at ``path`` (inside the root) as ``--fix`` writes
+        a user's file — its link target, owner, mode and hard links kept — and forget
+        what was read from it; ``fixes.NotWritten`` (with the reason) when it cannot be."""
+        from contractlint.fixes import write_file
 
         resolved = self.resolve(path)
-        write_atomically(resolved, data)
+        original = resolved.read_bytes() if resolved.is_file() else None
+        write_file(resolved, data, original)
         self.drafts.pop(resolved, None)
         for linter in self.engines.all():
             linter.project.forget(resolved)
@@ -177,7 +183,7 @@ class Workspace:
                 continue  # another project: its src roots do not hold this module
             try:
                 texts[flow_path] = self.content(flow_path).decode("utf-8", errors="replace")
-            except OSError:
+            except UnreadablePath:
                 continue  # gone from disk: nothing to re-lint
         return [found.flow for found in dependents(texts, index, changed)]
 

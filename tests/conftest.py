@@ -75,3 +75,13 @@ def inprocess_cli(monkeypatch: pytest.MonkeyPatch):
         return Completed(result.exit_code, result.stdout, result.stderr)
 
     return run
+
+
+# `--hypothesis-profile=fuzz`: the long run of the property tests (test_fuzz.py and
+# the other property tests that take their example count from the profile).
+from hypothesis import HealthCheck  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+hypothesis_settings.register_profile(
+    "fuzz", max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)

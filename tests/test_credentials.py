@@ -218,7 +218,14 @@ def test_secret_properties(name: str, secret: bool) -> None:
         ('"{{ envs.db_password }}"', False),
         ('"{{ inputs.pw }}"', False),
         ("\"Bearer {{ secret('T') }}\"", False),
-        ('"{% if true %}x{% endif %}"', False),
+        # Text outside {{ }} that is more than a scheme is written into the flow (issue 10):
+        ('"{% if true %}x{% endif %}"', True),
+        ("\"sk-live-abc123{{ '' }}\"", True),
+        ("\"{{ secret('A') }}hunter2\"", True),
+        ("\"Basic {{ secret('B') }}\"", False),
+        ("\"https://{{ secret('URL') }}\"", False),
+        ("\"{{ kv('USER') }}:{{ secret('PASS') }}\"", False),
+        ("\"{{ secret('T') }} {# rotated monthly #}\"", False),
         ('""', False),
         ("''", False),
         ("null", False),
@@ -547,10 +554,11 @@ def test_secret_diagnostics_carry_redactions_and_clean_fingerprints(tmp_path: Pa
     source = result.source
     found = []
     # Every diagnostic of the file hides every secret of the file (its excerpt may show
-    # the lines around another one), its own included.
-    assert set(result.redactions) == {d.span for d in result.diagnostics}
+    # the lines around another one), its own included. A quoted value is hidden inside
+    # its quotes (issue 10: the excerpt still reads as YAML).
+    assert set(result.redactions) == {Span(8, 20, 8, 32), Span(9, 25, 9, 43), Span(14, 21, 16, 25), Span(23, 18, 23, 33)}
     for diagnostic in result.diagnostics:
-        assert set(diagnostic.redactions) == set(result.redactions)
+        assert set(result.redactions) <= set(diagnostic.redactions)
         span = diagnostic.span
         shown = source.text[source.offset(span.line, span.column) : source.offset(span.end_line, span.end_column)]
         found.append((span, diagnostic.fingerprint_text, shown.strip("'\"|\n ").split()[0]))

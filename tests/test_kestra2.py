@@ -191,7 +191,7 @@ def test_static_policies_from_server_configuration(inprocess_cli, tmp_path: Path
 @pytest.mark.parametrize(
     ("policy", "message"),
     [
-        ("id: p\nrules: [", "error: policies file policies/p.yaml:3:1: YAML does not parse: "),
+        ("id: p\nrules: [", "error: policies file policies/p.yaml:2:9: YAML does not parse: "),  # the end of the text
         ("a: 1\n", "error: policies file policies/p.yaml holds no Kestra Policy: expected a policy (`id`, `rules`) "
          "or a server configuration with `kestra.policies`\n"),
         ("id: p\nrules:\n  - type: io.kestra.plugin.ee.rules.Add\n    on: PLUGIN\n    where:\n      - field: type\n"
@@ -280,7 +280,8 @@ def test_pebble_behind_escapes_is_reported_without_a_fix(inprocess_cli, tmp_path
 
 
 def test_fixing_the_corpus_for_2_0_converges(cli, corpus: Path, tmp_path: Path) -> None:
-    shutil.copytree(corpus, tmp_path / "flows")
+    # The copies must be writable: --fix refuses read-only files (the corpus is).
+    shutil.copytree(corpus, tmp_path / "flows", copy_function=shutil.copyfile)
     fixed = cli("check", "flows", "--kestra-version", "2.0", "--select", "CL6", "--fix", "--exit-zero", "--format",
                 "json", cwd=tmp_path)
     assert "Traceback" not in fixed.stderr and "internal error" not in fixed.stderr and "not applied" not in fixed.stderr

@@ -242,15 +242,15 @@ def load_global_defaults(paths: Sequence[Path], root: Path | None = None) -> tup
     """
     from contractlint.config import ConfigError
     from contractlint.project import Project, display_path
-    from contractlint.source import UndecodableFile
+    from contractlint.source import UndecodableFile, UnreadablePath, read_file
 
     found: list[PluginDefault] = []
     for path in paths:
         shown = display_path(path) if root is None else Project(root=root).relative(path)
         try:
-            source = SourceFile.from_bytes(shown, path.read_bytes())
-        except OSError as error:
-            raise ConfigError(f"cannot read plugin-defaults file {path}: {error.strerror}") from error
+            source = SourceFile.from_bytes(shown, read_file(path), syntax="yaml")
+        except UnreadablePath as error:
+            raise ConfigError(f"cannot read plugin-defaults file {path}: {error.reason}") from error
         except UndecodableFile as error:
             raise ConfigError(f"plugin-defaults file {path} is not UTF-8 text: {error}") from error
         found.extend(_server_defaults(source, 0))
@@ -275,7 +275,7 @@ def _server_defaults(source: SourceFile, line_offset: int) -> list[PluginDefault
             embedded = yn.get(node, "KESTRA_CONFIGURATION")
             if embedded and yn.is_string(embedded[1]):
                 value_node = embedded[1]
-                inner = SourceFile(path=source.path, text=value_node.value)
+                inner = SourceFile(path=source.path, text=value_node.value, syntax="yaml")
                 # A block scalar's content starts on the line after its indicator.
                 offset = value_node.start_mark.line + (1 if value_node.style in ("|", ">") else 0)
                 found.extend(_server_defaults(inner, line_offset + offset))

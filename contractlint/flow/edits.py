@@ -3,8 +3,9 @@
 ``delete_entry`` removes one entry of a mapping — its key, its value (block scalars
 and quoted scalars spanning lines included), the comment at the end of its last
 line and the comment lines that belong to it — and nothing else: indentation,
-other comments, blank lines, line endings (``\\n`` or ``\\r\\n``) and a missing
-newline at the end of the file stay as they were.
+other comments, blank lines, line endings (whichever the file uses, in the YAML
+line model of ``contractlint.source``) and a missing newline at the end of the file
+stay as they were.
 
 What belongs to an entry, in a block mapping::
 
@@ -89,6 +90,9 @@ def delete_entry(
         if yn.items(parent_mapping)[parent_index][1] is not mapping:
             raise ValueError("parent entry does not hold this mapping")
         return delete_entry(source, parent_mapping, parent_index)
+    neighbours = entries[max(0, index - 1) : index + 2]
+    if not all(written_at_marks(source, node) for pair in neighbours for node in pair):
+        return None  # the marks do not point at these nodes' text: never guess where they are
     if mapping.flow_style:
         span = _flow_entry(source, mapping, index)
     else:
@@ -96,7 +100,32 @@ def delete_entry(
     if span is None:
         return None
     start, end = span
-    return Edit(start=start, end=end, content="", span=source.span(start, end))
+    return source.edit(start, end, "")
+
+
+def written_at_marks(source: SourceFile, node: Any) -> bool:
+    """Whether the file text at the node's marks is how the node is written: a plain
+    scalar's words, a quoted scalar's quotes, a block scalar's indicator, a flow
+    collection's bracket, a block sequence's dash. A cheap check, independent of the
+    line model, that an offset has not drifted (a BOM the parser did not count, a
+    line break counted differently) before text is deleted by those offsets."""
+    text = source.text
+    start, end = node.start_mark.index, node.end_mark.index
+    if not 0 <= start <= end <= len(text):
+        return False
+    raw = text[start:end]
+    if yn.is_scalar(node):
+        if not node.style:  # plain (None, or "" from the C parser)
+            return raw == node.value if not source.has_line_break(start, end) else raw.split() == node.value.split()
+        if node.style in ("'", '"'):
+            return len(raw) >= 2 and raw[0] == raw[-1] == node.style
+        return raw[:1] == node.style  # `|` or `>`
+    if node.flow_style:
+        return raw[:1] == ("{" if yn.is_mapping(node) else "[")
+    if yn.is_sequence(node):
+        return raw[:1] == "-"
+    first = yn.items(node)[0][0] if yn.items(node) else None
+    return first is None or written_at_marks(source, first)
 
 
 # -- block mappings ---------------------------------------------------------------
@@ -109,23 +138,23 @@ def _block_entry(source: SourceFile, mapping: Any, index: int) -> tuple[int, int
     if not yn.is_scalar(key_node):
         return None  # a collection as a key
     key_start = key_node.start_mark.index
-    line_start = _line_start(text, key_start)
+    line_start = source.line_start_of(key_start)
     before_key = text[line_start:key_start]
-    end = _after_trailing_comment(text, content_end(source, value_node))
+    end = _after_trailing_comment(source, content_end(source, value_node))
     if end is None:
         return None  # something other than a comment follows the value on its line
     if before_key.strip(" \t") == "":
         start = _leading_comments_start(source, entries, index, line_start, len(before_key))
-        end = _next_line_start(text, end)
-        if end == len(text) and not text.endswith("\n") and start > 0:
-            # The last line of a file without a final newline: take the newline before
-            # the entry instead, so the file still ends without one.
-            start -= 2 if text[start - 2 : start] == "\r\n" else 1
+        end = source.next_line_start(end)
+        if end == len(text) and not source.ends_with_line_break and start > 0:
+            # The last line of a file without a final newline: take the line break
+            # before the entry instead, so the file still ends without one.
+            start -= len(source.line_ending(source.line_of(start - 1)))
         return start, end
     if before_key.strip(" \t") == "-" and index == 0:
         # `- KEY: value` opening a sequence item: the next key moves up to the dash.
         next_key = entries[1][0]
-        if next_key.start_mark.index < _next_line_start(text, end):
+        if next_key.start_mark.index < source.next_line_start(end):
             return None
         return key_start, next_key.start_mark.index
     return None  # `? key`, or a key after other text on its line
@@ -136,14 +165,14 @@ def _leading_comments_start(
 ) -> int:
     """Start of the comment lines that belong to the entry whose key line starts at
     ``line_start``: directly above, at the key's indentation, no blank line between."""
-    text = source.text
     floor = content_end(source, entries[index - 1][1]) if index > 0 else 0
     start = line_start
     while start > 0:
-        previous = _line_start(text, start - 1)
+        previous_line = source.line_of(start - 1)
+        previous = source.line_starts[previous_line - 1]
         if previous < floor:
             break
-        line = text[previous : start - 1].rstrip("\r")
+        line = source.line_text(previous_line)
         stripped = line.lstrip(" ")
         if not stripped.startswith("#") or len(line) - len(stripped) != indent:
             break
@@ -158,7 +187,7 @@ def _flow_entry(source: SourceFile, mapping: Any, index: int) -> tuple[int, int]
     text = source.text
     mapping_start = mapping.start_mark.index
     mapping_end = mapping.end_mark.index
-    if "\n" in text[mapping_start:mapping_end]:
+    if source.has_line_break(mapping_start, mapping_end):
         return None  # spans lines: may hold comments, leave it to the user
     entries = yn.items(mapping)
     for key_node, _ in entries:
@@ -174,23 +203,10 @@ def _flow_entry(source: SourceFile, mapping: Any, index: int) -> tuple[int, int]
 # -- lines ------------------------------------------------------------------------
 
 
-def _line_start(text: str, offset: int) -> int:
-    return text.rfind("\n", 0, offset) + 1
-
-
-def _next_line_start(text: str, offset: int) -> int:
-    """Offset of the line after the one holding ``offset`` (the end of the text when
-    it is the last line)."""
-    newline = text.find("\n", offset)
-    return len(text) if newline == -1 else newline + 1
-
-
-def _after_trailing_comment(text: str, offset: int) -> int | None:
+def _after_trailing_comment(source: SourceFile, offset: int) -> int | None:
     """``offset`` if the rest of its line is blank or a comment (the line's content
     then ends there or after the comment), None if anything else follows."""
-    newline = text.find("\n", offset)
-    rest = text[offset : len(text) if newline == -1 else newline].rstrip("\r")
-    stripped = rest.strip(" \t")
+    stripped = source.text[offset : source.content_end_of(offset)].strip(" \t")
     return offset if stripped == "" or stripped.startswith("#") else None
 
 
@@ -206,8 +222,7 @@ def replace_scalar(source: SourceFile, node: Any, value: str) -> Edit | None:
     if not yn.is_scalar(node):
         return None
     start, end = node.start_mark.index, node.end_mark.index
-    written = source.text[start:end]
-    if "\n" in written or "\r" in written:
+    if source.has_line_break(start, end):
         return None
     if node.style in (None, ""):
         if not _PLAIN_SAFE.match(value):
@@ -219,7 +234,7 @@ def replace_scalar(source: SourceFile, node: Any, value: str) -> Edit | None:
         content = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     else:
         return None
-    return Edit(start, end, content, source.span(start, end))
+    return source.edit(start, end, content)
 
 
 def rename_key(source: SourceFile, key_node: Any, new_key: str) -> Edit | None:
@@ -238,33 +253,38 @@ def insert_entry(source: SourceFile, mapping: Any, key: str, value: str) -> Edit
         return None
     if mapping.flow_style:
         start, end = mapping.start_mark.index, mapping.end_mark.index
-        if "\n" in text[start:end] or not text[start:end].endswith("}"):
+        if source.has_line_break(start, end) or not text[start:end].endswith("}"):
             return None
         at = content_end(source, entries[-1][1])
-        return Edit(at, at, f", {key}: {value}", source.span(at, at))
+        return source.edit(at, at, f", {key}: {value}")
     first_key = entries[0][0]
     indent = first_key.start_mark.column
-    line_start = _line_start(text, first_key.start_mark.index)
+    line_start = source.line_start_of(first_key.start_mark.index)
     if text[line_start : first_key.start_mark.index].strip(" -") != "":
         return None
     last = entries[-1][1]
-    indicator = text[last.start_mark.index : _line_end(text, last.start_mark.index)] if yn.is_scalar(last) else ""
+    indicator = text[last.start_mark.index : _line_end(source, last.start_mark.index)] if yn.is_scalar(last) else ""
     if last.style in ("|", ">") and "+" in indicator:
         return None  # `|+` keeps its trailing blank lines: a line after them would change the value
-    at = _line_end(text, content_end(source, last))
-    newline = "\r\n" if text[at : at + 2] == "\r\n" else ("\n" if at < len(text) else _file_newline(text))
-    content = f"{newline}{' ' * indent}{key}: {value}"
-    return Edit(at, at, content, source.span(at, at))
+    at = _line_end(source, content_end(source, last))
+    content = f"{source.newline_at(at)}{' ' * indent}{key}: {value}"
+    return source.edit(at, at, content)
 
 
-def _line_end(text: str, offset: int) -> int:
-    """Offset of the line break ending the line that holds ``offset`` (before a
-    ``\\r\\n``), or the end of the text."""
-    newline = text.find("\n", offset)
-    if newline == -1:
-        return len(text)
-    return newline - 1 if newline > 0 and text[newline - 1] == "\r" else newline
+def _line_end(source: SourceFile, offset: int) -> int:
+    """Offset of the line break ending the line that holds ``offset``, or the end of
+    the text (the file's own line model: a lone CR or NEL ends a YAML line too)."""
+    return source.line_end(source.line_of(offset))
 
 
-def _file_newline(text: str) -> str:
-    return "\r\n" if "\r\n" in text else "\n"
+def duplicate_key_regions(roots: list[Any]) -> list[tuple[int, int]]:
+    """The character ranges of every mapping that repeats a key, in any document."""
+    regions = []
+    for root in roots:
+        for node in yn.walk(root):
+            if not yn.is_mapping(node):
+                continue
+            keys = [key.value for key, _ in node.value if yn.is_scalar(key) and key.value != "<<"]
+            if len(keys) != len(set(keys)):
+                regions.append((node.start_mark.index, node.end_mark.index))
+    return regions

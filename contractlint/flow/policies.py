@@ -217,7 +217,7 @@ def load_policies(entries: Sequence[tuple[Path, str | None]], root: Path) -> tup
     configuration's folder), as the configuration does."""
     from contractlint.config import ConfigError
     from contractlint.project import display_path
-    from contractlint.source import UndecodableFile
+    from contractlint.source import UndecodableFile, UnreadablePath, read_file
 
     found: list[PolicyRule] = []
     for path, namespace in entries:
@@ -226,9 +226,9 @@ def load_policies(entries: Sequence[tuple[Path, str | None]], root: Path) -> tup
         except (ValueError, OSError):
             shown = display_path(path)
         try:
-            source = SourceFile.from_bytes(shown, path.read_bytes())
-        except OSError as error:
-            raise ConfigError(f"cannot read policies file {path}: {error.strerror}") from error
+            source = SourceFile.from_bytes(shown, read_file(path), syntax="yaml")
+        except UnreadablePath as error:
+            raise ConfigError(f"cannot read policies file {path}: {error.reason}") from error
         except UndecodableFile as error:
             raise ConfigError(f"policies file {path} is not UTF-8 text: {error}") from error
         rules, policies = _file_rules(source, 0, namespace)

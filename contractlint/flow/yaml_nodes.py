@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from contractlint.diagnostics import Span
-from contractlint.source import SourceFile, bracket_depth
+from contractlint.source import YAML_BREAK_CHARS, SourceFile, bracket_depth
 
 MAP_TAG = "tag:yaml.org,2002:map"
 SEQ_TAG = "tag:yaml.org,2002:seq"
@@ -62,17 +62,23 @@ def compose_documents(source: SourceFile) -> list[Any]:
             # "found unexpected end of stream" says little without "while scanning a
             # quoted scalar" and where that scalar started.
             context = _clean_message(error.context)
-            at = error.context_mark
-            message += f" ({context} that starts at line {at.line + 1}, column {at.column + 1})"
+            line, column = _mark_position(source, error.context_mark)
+            message += f" ({context} that starts at line {line}, column {column})"
         if mark is None:
             raise YamlError(message, 1, 1) from error
-        raise YamlError(message, mark.line + 1, mark.column + 1) from error
+        raise YamlError(message, *_mark_position(source, mark)) from error
     except YAMLError as error:
         raise YamlError(_clean_message(str(error)), 1, 1) from error
     except RecursionError as error:
         raise YamlError("document is nested too deeply to load", 1, 1) from error
     finally:
         sys.setrecursionlimit(limit)
+
+
+def _mark_position(source: SourceFile, mark: Any) -> tuple[int, int]:
+    """Line and column of a mark, counted in the file's line model from the mark's
+    character index (its own line and column are the parser's count)."""
+    return source.position(max(0, min(mark.index, len(source.text))))
 
 
 def _clean_message(message: str) -> str:
@@ -195,9 +201,12 @@ def end_offset(source: SourceFile, node: Any) -> int:
         return end
     start = node.start_mark.index
     text = source.text
-    while end > start and text[end - 1] in " \t\r\n":
+    while end > start and text[end - 1] in BLANKS:
         end -= 1
     return end
+
+
+BLANKS = " \t" + YAML_BREAK_CHARS
 
 
 def node_span(source: SourceFile, node: Any) -> Span:
@@ -205,13 +214,13 @@ def node_span(source: SourceFile, node: Any) -> Span:
 
 
 def first_line_span(source: SourceFile, node: Any) -> Span:
-    """The node's span cut at the end of its first line (for big collections)."""
+    """The node's span cut at the end of its first line (for big collections); at
+    least one character when its line has one there (an empty node at the end of a
+    line or of the file is an empty span: never one past the line)."""
     start = start_offset(node)
-    end = end_offset(source, node)
-    newline = source.text.find("\n", start, end)
-    if newline != -1:
-        end = newline - 1 if newline > start and source.text[newline - 1] == "\r" else newline
-    return source.span(start, max(end, start + 1) if end <= start else end)
+    line_end = source.content_end_of(start)
+    end = min(end_offset(source, node), line_end)
+    return source.span(start, end if end > start else min(start + 1, line_end))
 
 
 # -- plain data ------------------------------------------------------------------

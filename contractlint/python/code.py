@@ -24,6 +24,7 @@ everything here converts them to character offsets and 1-based character columns
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from contractlint.python.lexical import (
     skip_spaces,
 )
 from contractlint.python.pebble import PebbleSpan, find_pebble, mask
-from contractlint.source import SourceFile, bracket_depth, line_starts
+from contractlint.source import BOM, PYTHON_LINE_BREAK, SourceFile, bracket_depth, line_starts
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -137,6 +138,7 @@ class PythonCode:
                     if failure is not None:
                         raise failure from error
                     analysis = Analysis(tree, strict=False)  # CPython accepts it: so do we
+                self._check_handlers(analysis)
             except PythonSyntaxError as failure:
                 self._failure = failure
                 raise
@@ -164,6 +166,17 @@ class PythonCode:
             self.parse()  # CPython has accepted the code: libcst reads what it reads
             self._concrete = cst.parse_module(self.text)
         return self._concrete
+
+    def _check_handlers(self, analysis: Analysis) -> None:
+        """A bare ``except:`` before another handler: CPython's compiler rejects what its
+        parser accepts (compiling everything to find it would cost more than parsing)."""
+        kinds = [ast.Try, *((ast.TryStar,) if hasattr(ast, "TryStar") else ())]
+        for kind in kinds:
+            for node in analysis.nodes(kind):
+                for handler in node.handlers[:-1]:
+                    if handler.type is None:
+                        line, column = self.node_position(handler)
+                        raise PythonSyntaxError("default 'except:' must be last", line, column)
 
     def _scope_error(self, node: ast.AST, parsed: str) -> PythonSyntaxError | None:
         """CPython's own words for a ``nonlocal`` its compiler rejects: its symbol table
@@ -390,18 +403,35 @@ class PythonCode:
         end_line, end_column = self.code_position(end)
         span = self.file_span(start_line, start_column, end_line, end_column)
         if self.is_module:
-            # A module's text is the file's text: its offsets are the file's offsets,
-            # whatever line model the file keeps.
-            return Edit(start=start, end=end, content=content, span=span)
-        if self.code_map.indent and "\n" in content:
-            newline = "\r\n" if self.file.text.find("\r\n") != -1 else "\n"
-            content = content.replace("\n", newline + " " * self.code_map.indent)
-        return Edit(
-            start=self.file.offset(span.line, span.column),
-            end=self.file.offset(span.end_line, span.end_column),
-            content=content,
-            span=span,
-        )
+            # A module's text is the file's text: its offsets are the file's offsets.
+            return Edit(start=start, end=end, content=content, span=span, expected=self.file.text[start:end])
+        file_start = self.file.offset(span.line, span.column)
+        file_end = self.file.offset(span.end_line, span.end_column)
+        expected = self.file.text[file_start:file_end]
+        if not _same_code(expected, self.raw[start:end], self.file.line_break, self.code_map.indent):
+            return None  # the map does not hold here: never edit what the rule did not read
+        if self.is_inline and "\n" in content:
+            # New lines of an inline script: the block's indentation and the file's line breaks.
+            content = content.replace("\n", self.file.newline_at(file_start) + " " * self.code_map.indent)
+        return Edit(start=file_start, end=file_end, content=content, span=span, expected=expected)
+
+
+def _same_code(file_text: str, code_text: str, file_break: re.Pattern[str], indent: int) -> bool:
+    """Whether ``file_text`` (a span of the file) is ``code_text`` (the same span of the
+    code) as a block scalar writes it: the same lines, each after ``indent`` spaces."""
+    if indent == 0 and file_text == code_text:
+        return True
+    file_lines = file_break.split(file_text)
+    code_lines = PYTHON_LINE_BREAK.split(code_text)
+    if len(file_lines) != len(code_lines) or file_lines[0] != code_lines[0]:
+        return False
+    for file_line, code_line in zip(file_lines[1:], code_lines[1:]):
+        if code_line:
+            if file_line[:indent].strip(" ") or file_line[indent:] != code_line:
+                return False
+        elif file_line.strip(" "):
+            return False
+    return True
 
 
 # Statements with a body of their own (never joined to others with `;`).
@@ -420,6 +450,10 @@ def _parse(text: str) -> tuple[ast.Module, str]:
     same with 3.12 f-strings requoted for an older CPython)."""
     import warnings
 
+    if text.startswith(BOM):
+        # CPython strips one BOM (the file's) and rejects a second: said here, before
+        # libcst (which drops it) could call the code merely newer than this Python.
+        raise PythonSyntaxError("invalid non-printable character U+FEFF", 1, 1)
     try:
         with warnings.catch_warnings():
             # Invalid escapes and the like: CPython's warnings to the script's author,
@@ -529,9 +563,9 @@ def _block_map(file: SourceFile, node: Any, value: str, anchor: Span) -> CodeMap
     inexact = CodeMap(first_line=anchor.line, indent=0, exact=False, anchor=anchor)
     if node.style != "|":
         return inexact
-    header_line = node.start_mark.line + 1
+    header_line = file.position(node.start_mark.index)[0]
     first_line = header_line + 1
-    code_lines = value.split("\n")
+    code_lines = PYTHON_LINE_BREAK.split(value)
     if code_lines and code_lines[-1] == "":
         code_lines.pop()  # the final line break (clip / keep chomping)
     indent = None

@@ -181,7 +181,8 @@ def fingerprints(diagnostics: list[Diagnostic]) -> list[str]:
     found = []
     for index, diagnostic in enumerate(diagnostics):
         material = "\0".join((diagnostic.path, diagnostic.code, diagnostic.fingerprint_text, str(ordinal[index])))
-        found.append(hashlib.sha256(material.encode("utf-8")).hexdigest()[:32])
+        # surrogateescape: a file name that is not UTF-8 hashes as its bytes.
+        found.append(hashlib.sha256(material.encode("utf-8", errors="surrogateescape")).hexdigest()[:32])
     return found
 
 
@@ -203,7 +204,7 @@ def artifact_location(path: str, root: Path, cwd: Path | None = None) -> dict:
         relative = absolute.relative_to(Path(os.path.normpath(root.absolute())))
     except ValueError:
         return {"uri": absolute.as_uri()}
-    return {"uri": quote(relative.as_posix(), safe="/"), "uriBaseId": SRCROOT}
+    return {"uri": quote(os.fsencode(relative.as_posix()), safe="/"), "uriBaseId": SRCROOT}  # a name's bytes, %-encoded
 
 
 # -- GitHub's primaryLocationLineHash ------------------------------------------------------

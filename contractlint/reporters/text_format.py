@@ -15,6 +15,7 @@ diagnostic marks as secret (``Diagnostic.redactions``) are never printed.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import defaultdict
 
@@ -27,6 +28,8 @@ CONTEXT_LINES = 2
 FOLD_AFTER = 8  # a span over more lines shows its first and last lines only
 FOLD_HEAD, FOLD_TAIL = 3, 2
 MASK = "********"  # replaces redacted characters, whatever their length
+
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 RESET = "\x1b[0m"
 CODES = {"bold": "1", "red": "31", "green": "32", "blue": "34", "cyan": "36"}
@@ -50,6 +53,35 @@ class Style:
         return self(text, "bold", "red")
 
 
+# -- text that is not source: paths, messages, fix descriptions --------------------------
+
+# What never reaches a terminal as it is: C0 and C1 controls (escape sequences, a
+# newline that would forge a diagnostic line), DEL, line and paragraph separators,
+# bidirectional overrides and isolates (text that reads differently than it is), and
+# the surrogates that stand for the bytes of a file name that is not UTF-8.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str, keep: str = "") -> str:
+    """``text`` with every character that could forge lines or drive the terminal
+    written as an escape (``\\x1b``, ``\\n``, ``\\u202e``); a byte of a file name that
+    is not UTF-8 becomes ``\\xff``. Characters in ``keep`` stay as they are."""
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group()
+        if char in keep:
+            return char
+        point = ord(char)
+        if 0xDC80 <= point <= 0xDCFF:  # os.fsdecode's stand-in for an undecodable byte
+            return f"\\x{point - 0xDC00:02x}"
+        if char in _NAMED_ESCAPES:
+            return _NAMED_ESCAPES[char]
+        return f"\\x{point:02x}" if point <= 0xFF else f"\\u{point:04x}"
+
+    return _UNPRINTABLE.sub(escape, text)
+
+
 # -- laying out one source line ----------------------------------------------------------
 
 
@@ -61,7 +93,7 @@ def _visible(char: str) -> str:
     if point == 0x7F:
         return "\u2421"
     category = unicodedata.category(char)
-    if category == "Cc":  # C1 controls
+    if category == "Cc" or char in BIDI_CONTROLS:  # C1 controls; text direction overrides
         return "\ufffd"
     if category in ("Zl", "Zp"):  # line and paragraph separators would break the frame
         return "\u2424"
@@ -142,14 +174,18 @@ def _masked(number: int, text: str, redactions: list[Span]) -> list[tuple[int, i
 class CodeFrame:
     def __init__(self, source: SourceFile, redactions: list[Span], style: Style) -> None:
         self.source = source
-        self.redactions = redactions
         self.style = style
         self._lines: dict[int, LaidOutLine] = {}
+        # The secrets on each line (a span over several lines is on each of them).
+        self._secrets: dict[int, list[Span]] = defaultdict(list)
+        for span in set(redactions):
+            for number in range(span.line, span.end_line + 1):
+                self._secrets[number].append(span)
 
     def line(self, number: int) -> LaidOutLine:
         if number not in self._lines:
             text = self.source.line_text(number)
-            self._lines[number] = LaidOutLine(text, _masked(number, text, self.redactions))
+            self._lines[number] = LaidOutLine(text, _masked(number, text, self._secrets.get(number, [])))
         return self._lines[number]
 
     def _blank(self, number: int) -> bool:
@@ -236,7 +272,7 @@ def help_rows(diagnostic: Diagnostic, pad: str, style: Style) -> list[str]:
     if fix is None:
         return []
     note = "" if fix.applicability == "safe" else " (unsafe fix)"
-    return [f"{pad} = {style('help', 'bold')}: {fix.description}{note}"]
+    return [f"{pad} = {style('help', 'bold')}: {printable(fix.description)}{note}"]
 
 
 # -- lines and summary ---------------------------------------------------------------------
@@ -244,8 +280,8 @@ def help_rows(diagnostic: Diagnostic, pad: str, style: Style) -> list[str]:
 
 def diagnostic_line(diagnostic: Diagnostic, style: Style) -> str:
     span = diagnostic.span
-    where = style(f"{diagnostic.path}:{span.line}:{span.column}:", "bold")
-    return f"{where} {style(diagnostic.code, 'bold', 'red')} {diagnostic.message}"
+    where = style(f"{printable(diagnostic.path)}:{span.line}:{span.column}:", "bold")
+    return f"{where} {style(diagnostic.code, 'bold', 'red')} {printable(diagnostic.message)}"
 
 
 def summary_lines(run: RunReport, options: ReportOptions, style: Style) -> list[str]:
@@ -292,12 +328,20 @@ def fixed_lines(run: RunReport, options: ReportOptions) -> list[str]:
     return lines
 
 
-def redactions_by_path(diagnostics: list[Diagnostic]) -> dict[str, list[Span]]:
+def redactions_by_path(diagnostics: list[Diagnostic], results: list | None = None) -> dict[str, list[Span]]:
     """Every secret span of each file: a frame shows context lines, which may hold a
-    secret reported by another diagnostic."""
+    secret reported by another diagnostic, or found in the file by no rule at all
+    (``FileResult.redactions``). Diagnostics of a file share one tuple of spans: each
+    distinct tuple is read once."""
     found: dict[str, list[Span]] = defaultdict(list)
+    seen: set[tuple[str, int]] = set()
+    for result in results or ():
+        found[result.path].extend(result.redactions)
     for diagnostic in diagnostics:
-        found[diagnostic.path].extend(diagnostic.redactions)
+        key = (diagnostic.path, id(diagnostic.redactions))
+        if diagnostic.redactions and key not in seen:
+            seen.add(key)
+            found[diagnostic.path].extend(diagnostic.redactions)
     return found
 
 
@@ -307,7 +351,7 @@ def render(run: RunReport, options: ReportOptions) -> str:
     out: list[str] = []
     if options.show_source:
         sources = run.sources()
-        secrets = redactions_by_path(diagnostics)
+        secrets = redactions_by_path(diagnostics, run.results)
         frames: dict[str, CodeFrame] = {}
         for diagnostic in diagnostics:
             out.append(diagnostic_line(diagnostic, style))

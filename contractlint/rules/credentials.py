@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
-from contractlint.diagnostics import Diagnostic, Edit, Fix, Span
+from contractlint.diagnostics import Diagnostic, Fix, Span
 from contractlint.flow import yaml_nodes as yn
 from contractlint.rules.base import Invalid, Rule, RuleContext, Valid
 
@@ -140,20 +140,52 @@ def has_pebble(text: str) -> bool:
     return any(span.kind != "comment" for span in find_pebble(text))
 
 
-def is_literal_secret(node: Any) -> bool:
-    """A value written into the flow: a non-empty string or number without any Pebble
-    expression. Empty strings, null and booleans are not secrets; a value mixing text
-    and an expression (`Bearer {{ secret('T') }}`) takes its secret from the expression;
-    a whole `${…}` placeholder is filled in when the file is rendered (Terraform,
-    envsubst)."""
-    from contractlint.flow.model import is_placeholder
+# Text next to a Pebble expression that holds no secret: an HTTP authentication
+# scheme (`Bearer {{ secret('T') }}`, `Basic …`) or a URL scheme (`https://{{ … }}`).
+AUTH_SCHEMES = frozenset(
+    "basic bearer digest token negotiate oauth apikey key jwt ssws splunk hoba mutual dpop gnap".split()
+)
+_URL_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:(?://)?", re.IGNORECASE)
 
+
+def is_literal_secret(node: Any) -> bool:
+    """A value written into the flow: a non-empty string or number that is not made
+    by Pebble. Empty strings, null and booleans are not secrets. A value mixing text
+    and expressions is literal when the text outside ``{{ }}`` (and tags and
+    comments) is more than a scheme — `Bearer {{ secret('T') }}` takes its secret
+    from the expression; `sk-live-abc123{{ '' }}` is a secret with a decoration. A
+    whole `${…}` placeholder is filled in when the file is rendered (Terraform,
+    envsubst)."""
     if not yn.is_scalar(node) or yn.tag_of(node) in (NULL_TAG, BOOL_TAG):
         return False
-    text = node.value
+    return is_literal_text(node.value)
+
+
+def is_literal_text(text: str) -> bool:
+    """The string test of ``is_literal_secret``."""
+    from contractlint.flow.model import is_placeholder
+    from contractlint.python.pebble import find_pebble
+
     if not text.strip() or is_placeholder(text):
         return False
-    return not has_pebble(text)
+    spans = find_pebble(text)
+    if not any(span.kind != "comment" for span in spans):
+        return True
+    outside = text
+    for span in reversed(spans):
+        outside = outside[: span.start] + " " + outside[span.end :]
+    return text_beyond_scheme(outside)
+
+
+def text_beyond_scheme(outside: str) -> bool:
+    """Whether the text around a value's expressions says more than a scheme: any
+    letter or digit, other than one scheme word (``Bearer``, ``https://``)."""
+    words = [word for word in outside.split() if any(char.isalnum() for char in word)]
+    if not words:
+        return False  # separators only: `{{ user }}:{{ password }}`
+    if len(words) == 1 and (words[0].strip("'\",;").lower() in AUTH_SCHEMES or _URL_SCHEME.fullmatch(words[0])):
+        return False
+    return True
 
 
 _TASK_SPECIFIC = re.compile(r"\b(?:outputs|taskrun|parent|parents)\b")
@@ -729,7 +761,7 @@ tasks:
             marker = None
             if len(entries) > 1 and len(fixable) == len(entries):
                 start = env_key.start_mark.index
-                marker = Edit(start, start, "", flow.source.span(start, start))
+                marker = flow.source.edit(start, start, "")
             task_index = next(i for i, (_, value) in enumerate(yn.items(task.node)) if value is env)
             for finding in findings:
                 fix = None
@@ -1140,8 +1172,11 @@ Reports a literal value — one with no Pebble expression — given to a secret:
 
 Values such as `"{{ secret('X') }}"`, `"{{ kv('X') }}"`, `"{{ envs.x }}"` or
 `"Bearer {{ secret('T') }}"` are fine; empty strings, `null` and booleans are not
-secrets. The diagnostic points at the value but never shows it: the message names
-the key, and reporters hide the value in source excerpts.
+secrets. A value that mixes text and Pebble is still a literal when the text
+outside `{{ }}` is more than a scheme (`Bearer `, `Basic `, `https://`):
+`"sk-live-abc123{{ '' }}"` hides a secret behind an empty expression. The
+diagnostic points at the value but never shows it: the message names the key, and
+reporters hide the value in source excerpts.
 
 Global defaults in Kestra server configuration files are not checked: they are
 deployment configuration (commonly filled from the environment), not flows.
@@ -1306,6 +1341,20 @@ tasks:
             count=2,
             message="Hardcoded secret in property 'taskRunner.accessKeyId' of task 'transform'",
             note="a dbt task's task runner",
+        ),
+        Invalid(
+            FLOW_HEAD
+            + "tasks:\n"
+            "  - id: notify\n"
+            "    type: io.kestra.plugin.core.http.Request\n"
+            "    uri: https://api.example.com/notify\n"
+            "    headers:\n"
+            "      Authorization: \"Bearer sk-live-4eC39HqLyjWDarjtT1{{ '' }}\"\n",
+            line=9,
+            column=22,
+            end_column=65,
+            message="Hardcoded secret in property 'headers.Authorization' of task 'notify'",
+            note="text outside the expression that is more than a scheme is a literal",
         ),
     ]
 

@@ -197,10 +197,8 @@ def _newline(code: PythonCode, offset: int, content: str) -> str:
     """``content`` with the line ending of the code it goes into. Inline code is
     re-indented, with the file's line endings, by ``file_edit``."""
     if code.is_inline:
-        if code.code_map.indent:
-            return content
-        return content.replace("\n", "\r\n") if "\r\n" in code.file.text else content
-    return content.replace("\n", code.line_break(offset))
+        return content
+    return content.replace("\n", code.file.newline_at(offset))  # a module: its text is the file's
 
 
 class EnvironDefault(Rule):

@@ -711,15 +711,31 @@ def unreadable_file(path: str, reason: str, span: Span) -> Diagnostic:
     )
 
 
+def internal_error(path: str, error: Exception) -> Diagnostic:
+    """CL000 for a file that could not be checked because contractlint failed on it."""
+    detail = str(error).strip()
+    what = f"{type(error).__name__}: {detail.splitlines()[0][:200]}" if detail else type(error).__name__
+    return Diagnostic(
+        code=UnreadableFile.code,
+        name=UnreadableFile.name,
+        message=f"Internal error while linting this file ({what}); it was not checked: "
+        "this is a bug in contractlint, please report it",
+        path=path,
+        span=Span(1, 1, 1, 1),
+        fingerprint_text=type(error).__name__,
+    )
+
+
 def yaml_syntax_error(source: SourceFile, error: yn.YamlError) -> Diagnostic:
-    line = min(error.line, source.line_count)
-    column = min(error.column, len(source.line_text(line)) + 1)
+    line = max(1, min(error.line, source.line_count))
+    length = len(source.line_text(line))
+    column = max(1, min(error.column, length + 1))
     return Diagnostic(
         code=YamlSyntax.code,
         name=YamlSyntax.name,
         message=f"YAML does not parse: {error.message}",
         path=source.path,
-        span=Span(line, column, line, column + 1),
+        span=Span(line, column, line, min(column + 1, length + 1)),  # at the end of the text: empty
         fingerprint_text=error.message,
     )
 
@@ -747,9 +763,11 @@ def duplicate_flow(flow: Flow, first: Flow) -> Diagnostic:
 
 
 def python_syntax_error(code: PythonCode, error: PythonSyntaxError) -> Diagnostic:
-    line = max(1, min(error.line, len(code.line_starts)))
-    line_length = code.line_end(line) - code.line_starts[line - 1]
-    column = max(1, min(error.column, line_length + 1))
-    span = Span(line, column, line, column + 1)
+    starts = code.line_starts  # CPython's lines, as the error counts them
+    line = max(1, min(error.line, len(starts)))
+    end = starts[line] if line < len(starts) else len(code.text)
+    length = len(code.text[starts[line - 1] : end].rstrip("\r\n"))
+    column = max(1, min(error.column, length + 1))
+    span = Span(line, column, line, min(column + 1, length + 1))
     what = f"Inline Python ({code.label}) does not parse" if code.is_inline else "Python does not parse"
     return PythonSyntax().code_diagnostic(code, span, f"{what}: {error.message}", fingerprint_text=error.message)

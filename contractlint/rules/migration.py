@@ -15,7 +15,7 @@ import textwrap
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from contractlint.diagnostics import Diagnostic, Edit, Fix
+from contractlint.diagnostics import Diagnostic, Fix
 from contractlint.flow import kestra2 as k2
 from contractlint.flow import yaml_nodes as yn
 from contractlint.rules.base import Invalid, Rule, RuleContext, Valid
@@ -818,12 +818,11 @@ triggers:
         others = [k for k in ("when", *("conditions", "scheduleConditions")) if k != key and trigger.get(k) is not None]
         if others or not yn.is_scalar(key_node) or key_node.style not in (None, ""):
             return None  # an existing `when`, or both lists: combining them is a judgement call
-        text = flow.source.text
-        start, end = key_node.start_mark.index, content_end(flow.source, value_node)
-        line_start = text.rfind("\n", 0, start) + 1
-        if text[line_start:start].strip(" ") != "":
+        source = flow.source
+        start, end = key_node.start_mark.index, content_end(source, value_node)
+        if source.text[source.line_start_of(start):start].strip(" ") != "":
             return None  # `- conditions:` opening a list item, or a flow mapping: not a line of its own
-        edit = Edit(start, end, f"when: {_quote(expression)}", flow.source.span(start, end))
+        edit = source.edit(start, end, f"when: {_quote(expression)}")
         return Fix("unsafe", f"Replace `{key}` with `when`", (edit,))
 
 
@@ -1259,12 +1258,13 @@ tasks:
         from contractlint.flow.edits import content_end
 
         key_node, value_node = pair
-        text = flow.source.text
-        start, end = key_node.start_mark.index, content_end(flow.source, value_node)
-        line_start = text.rfind("\n", 0, start) + 1
-        if mapping.flow_style or text[line_start:start].strip(" -") != "" or not yn.is_scalar(key_node):
+        source = flow.source
+        start, end = key_node.start_mark.index, content_end(source, value_node)
+        if mapping.flow_style or source.text[source.line_start_of(start):start].strip(" -") != "":
             return None
-        return Fix(applicability, description, (Edit(start, end, content, flow.source.span(start, end)),))
+        if not yn.is_scalar(key_node):
+            return None
+        return Fix(applicability, description, (source.edit(start, end, content),))
 
     def _runner(self, flow: Flow, node: Any, task: Task | None) -> Iterator[Diagnostic]:
         runner, docker = yn.get(node, "runner"), yn.get(node, "docker")
@@ -1307,13 +1307,11 @@ tasks:
                                             "io.kestra.plugin.scripts.runner.docker.Docker}", "", "safe")
                 if first is not None:
                     edit = first.edits[0]
-                    text = flow.source.text
-                    line_end = text.find("\n", docker[0].start_mark.index)
-                    newline = "\r\n" if line_end > 0 and text[line_end - 1] == "\r" else "\n"
+                    newline = flow.source.newline_at(docker[0].start_mark.index)
                     indent = " " * docker[0].start_mark.column
                     content = f"{edit.content}{newline}{indent}containerImage: {_raw(flow, image[1])}"
                     fix = Fix("safe", "Replace `docker` with `taskRunner` and `containerImage`",
-                              (Edit(edit.start, edit.end, content, edit.span),))
+                              (flow.source.edit(edit.start, edit.end, content),))
         if docker is not None and runner is None:
             yield self.flow_diagnostic(
                 flow, yn.node_span(flow.source, docker[0]),
