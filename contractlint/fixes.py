@@ -95,8 +95,12 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` in one step, keeping its permissions: the file
-    is either the old one or the new one, never half written."""
-    mode = path.stat().st_mode
+    is either the old one or the new one, never half written. A file that does not
+    exist yet is created with the permissions the umask gives a new file."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".contractlint", dir=path.parent)
     try:
         with os.fdopen(descriptor, "wb") as handle:
@@ -108,3 +112,10 @@ def write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it: put it straight back)."""
+    current = os.umask(0)
+    os.umask(current)
+    return current
