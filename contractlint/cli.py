@@ -422,6 +422,9 @@ def mcp_command(root: Path | None) -> None:
     serve = _require_sdk("mcp", "2", "contractlint mcp", MCP_EXTRA, "contractlint.mcp_server").serve
     root = Path(os.path.realpath(root if root is not None else Path.cwd()))
     os.chdir(root)  # display paths are relative to the root, and the engine reads them against the working directory
+    if sys.stdin.isatty():
+        click.echo(f"contractlint mcp: serving the Model Context Protocol on stdio for {root}; an MCP client starts "
+                   "this command (see the README), Ctrl-D stops it", err=True)
     try:
         serve(root)
     except KeyboardInterrupt:

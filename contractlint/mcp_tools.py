@@ -670,6 +670,8 @@ class Tools:
         for index, given in enumerate(arguments.get("paths", [])):
             where = f"paths[{index}]"
             path = self._resolve(given, where)
+            if path.exists() and not path.is_dir() and not path.is_file():
+                raise ToolError(f"{where}: {given[:200]!r} is not a regular file or a folder")  # a FIFO would block
             if path.is_file() and not path.name.lower().endswith(LINTABLE):
                 raise ToolError(f"{where}: {given[:200]!r} is not a .yaml, .yml or .py file")
             named.append((path, where))

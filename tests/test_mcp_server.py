@@ -406,3 +406,16 @@ def test_check_never_imports_the_sdk(tmp_path: Path) -> None:
     process = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "flow.yaml")], cwd=REPO,
                              capture_output=True, text=True, timeout=60, check=False)
     assert process.stdout.splitlines()[-1] == "[]"
+
+
+def test_the_readme_registers_the_server_as_it_is_started() -> None:
+    import re
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## For agents: `contractlint mcp`"):readme.index("## Configuration")]
+    [block] = re.findall(r"```json\n(.*?)```", section, re.DOTALL)
+    server = json.loads(block)["mcpServers"]["contractlint"]
+    assert (server["command"], server["args"][:2]) == ("contractlint", ["mcp", "--root"])
+    assert 'claude mcp add contractlint -- contractlint mcp --root "$PWD"' in section
+    for tool in ("check", "fix", "explain_rule", "list_rules"):
+        assert f"| `{tool}` |" in section

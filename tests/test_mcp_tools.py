@@ -121,3 +121,23 @@ def test_unknown_tools_and_a_root_that_is_not_the_working_directory_are_refused(
         Tools(root).call("check", ["flows"])
     with pytest.raises(ValueError, match="^the tools run in their root"):
         Tools(tmp_path_factory.mktemp("elsewhere"))
+
+
+def test_a_named_path_that_is_not_a_regular_file_is_refused(root: Path) -> None:
+    import os
+
+    os.mkfifo(root / "flows/pipe.yaml")
+    with pytest.raises(ToolError, match="^paths\\[0\\]: 'flows/pipe.yaml' is not a regular file or a folder$"):
+        Tools(root).call("check", {"paths": ["flows/pipe.yaml"]})
+
+
+def test_the_corpus_through_the_tools_is_what_check_reports(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import run_cli
+
+    root = corpus.parent
+    cli = run_cli("check", "flows", "--output-format", "json", cwd=root)
+    monkeypatch.chdir(root)
+    result = Tools(root).call("check", {"paths": ["flows"]})
+    expected = json.loads(cli.stdout)
+    assert result["diagnostics"] == expected["diagnostics"]
+    assert (result["summary"]["files"], result["deployable"]) == (expected["summary"]["files"], cli.code == 0)
