@@ -35,7 +35,6 @@ import json
 import logging
 import os
 import traceback
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -433,7 +432,7 @@ class Target:
     path: Path  # resolved
     origin: str  # "draft", "disk" or "dependent"
     why: str | None = None
-    missing: bool = False  # named, but not there: CL000, as `check` reports it
+    unreadable: str | None = None  # why a named file or folder cannot be read: CL000, as `check` reports it
 
 
 class Tools:
@@ -489,7 +488,7 @@ class Tools:
             targets, notes = self._targets(drafts, named)
             fixed = {}
             for target in targets:
-                if target.missing:
+                if target.unreadable is not None:
                     continue
                 try:
                     fixed[target.path] = self._guarded(target.path, lambda t=target: self.workspace.fix(
@@ -709,13 +708,14 @@ class Tools:
             if path in targets:
                 continue
             if not path.exists():
-                targets[path] = Target(path, "disk", missing=True)
+                targets[path] = Target(path, "disk", unreadable="no such file or directory")
                 continue
             found = workspace.discover([path])
             for file in found.files:
                 targets.setdefault(file, Target(file, "disk"))
-            for missing in found.errors:
-                notes.append(f"{missing[0]}: {missing[1]}")
+            for where, problem in found.errors:
+                unreadable = Path(os.path.abspath(where))
+                targets.setdefault(unreadable, Target(unreadable, "disk", unreadable=problem))
             if not found.files and path.is_file():
                 notes.append(f"{workspace.shown(path)} is excluded by the settings (force-exclude): not checked")
         return list(targets.values()), notes
@@ -723,7 +723,7 @@ class Tools:
     def _dependents(self, targets: list[Target], notes: list[str]) -> list[Target]:
         """Flows that import a drafted or named module (not already checked): a change to
         the module can break them (CL203)."""
-        modules = [t.path for t in targets if t.path.suffix == ".py" and not t.missing and t.origin != "dependent"]
+        modules = [t.path for t in targets if t.path.suffix == ".py" and not t.unreadable and t.origin != "dependent"]
         if not modules:
             return []
         found = []
@@ -736,9 +736,9 @@ class Tools:
     def _lint(self, targets: list[Target]) -> list[FileResult]:
         results = []
         for target in targets:
-            if target.missing:
+            if target.unreadable is not None:
                 linter = self.workspace.engine(target.path)
-                results.append(linter.unreadable(self.workspace.shown(target.path), "no such file or directory"))
+                results.append(linter.unreadable(self.workspace.shown(target.path), target.unreadable))
             else:
                 results.append(self._guarded(target.path, lambda t=target: self.workspace.check(t.path)))
         return results

@@ -141,3 +141,18 @@ def test_the_corpus_through_the_tools_is_what_check_reports(corpus: Path, monkey
     expected = json.loads(cli.stdout)
     assert result["diagnostics"] == expected["diagnostics"]
     assert (result["summary"]["files"], result["deployable"]) == (expected["summary"]["files"], cli.code == 0)
+
+
+def test_a_folder_that_cannot_be_read_is_cl000_as_check_reports_it(root: Path) -> None:
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root reads every folder")
+    locked = root / "flows/locked"
+    locked.mkdir()
+    locked.chmod(0)
+    try:
+        result = Tools(root).call("check", {"paths": ["flows"]})
+    finally:
+        locked.chmod(0o755)
+    assert [(d["code"], d["path"]) for d in result["diagnostics"]] == [("CL000", "flows/locked")]
