@@ -1,4 +1,4 @@
-"""The command line: ``check``, ``rule``, ``rules`` and ``--version``.
+"""The command line: ``check``, ``rule``, ``rules``, ``mcp`` and ``--version``.
 
 Exit status: 0 no diagnostics, 1 diagnostics, 2 usage error, invalid
 configuration or internal error (click's own usage errors exit 2 as well).
@@ -450,3 +450,46 @@ def rules_command(output_format: str) -> None:
     from contractlint.docs import rules_listing
 
     click.echo(rules_listing(output_format), nl=False)
+
+
+MCP_EXTRA = "pip install 'contractlint[mcp]'"
+
+
+@main.command("mcp")
+@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="The project the server checks (default: the working directory). No file outside it is read or "
+              "written.")
+def mcp_command(root: Path | None) -> None:
+    """Serve contractlint to an agent: a Model Context Protocol server over stdio with the tools check, fix,
+    explain_rule and list_rules (needs the mcp extra)."""
+    serve = _require_sdk("mcp", "2", "contractlint mcp", MCP_EXTRA, "contractlint.mcp_server").serve
+    root = Path(os.path.realpath(root if root is not None else Path.cwd()))
+    os.chdir(root)  # display paths are relative to the root, and the engine reads them against the working directory
+    if sys.stdin.isatty():
+        click.echo(f"contractlint mcp: serving the Model Context Protocol on stdio for {root}; an MCP client starts "
+                   "this command (see the README), Ctrl-D stops it", err=True)
+    try:
+        serve(root)
+    except KeyboardInterrupt:
+        sys.exit(EXIT_CLEAN)
+
+
+def _require_sdk(distribution: str, major: str, command: str, extra: str, module: str):  # noqa: ANN202
+    """``module`` (our layer over an optional SDK), imported; exit 2 naming the extra
+    to install when the SDK (or one of its dependencies) is missing or of another major
+    version. Only the command that needs the SDK imports it: ``check`` never does."""
+    import importlib
+    from importlib import metadata
+
+    try:
+        version = metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        version = None  # not installed, or a source tree on the path: the import decides
+    if version is not None and version.split(".")[0] != major:
+        _fail(f"`{command}` needs {distribution} {major}.x, and {distribution} {version} is installed: {extra}")
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as error:
+        if error.name is not None and error.name.partition(".")[0] == "contractlint":
+            raise  # our own module missing: a broken installation, not a missing extra
+        _fail(f"`{command}` needs the {distribution!r} package, which is not installed ({error}): {extra}")

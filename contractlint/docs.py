@@ -14,6 +14,7 @@ import re
 import textwrap
 from typing import Any, Callable
 
+from contractlint.remedies import remedy
 from contractlint.rules import Invalid, Rule, Valid, all_rules
 from contractlint.target import rule_targets
 
@@ -366,6 +367,7 @@ def rule_json(rule: type[Rule]) -> dict[str, Any]:
         "name": rule.name,
         "contract": rule.contract,
         "summary": rule.summary,
+        "remedy": remedy(rule.code),
         "fix": rule.fix,
         "default_enabled": rule.default_enabled,
         "kestra_min": ".".join(map(str, rule.kestra_min)) if rule.kestra_min is not None else None,
@@ -441,27 +443,26 @@ def rule_text(rule: type[Rule], style: Callable[..., str] | None = None) -> str:
 # -- listings --------------------------------------------------------------------------------------
 
 
+def rule_listing_json(rule: type[Rule]) -> dict[str, Any]:
+    """One rule as `contractlint rules --format json` lists it."""
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "contract": rule.contract,
+        "summary": rule.summary,
+        "remedy": remedy(rule.code),
+        "fix": rule.fix,
+        "default_enabled": rule.default_enabled,
+        "kestra_min": ".".join(map(str, rule.kestra_min)) if rule.kestra_min is not None else None,
+        "options": {name: schema.get("default") for name, schema in rule.options.items()},
+    }
+
+
 def rules_listing(output_format: str, rules: tuple[type[Rule], ...] | None = None) -> str:
     """Every rule (or ``rules``), as text, JSON or a Markdown table."""
     rules = all_rules() if rules is None else rules
     if output_format == "json":
-        return json.dumps(
-            [
-                {
-                    "code": rule.code,
-                    "name": rule.name,
-                    "contract": rule.contract,
-                    "summary": rule.summary,
-                    "fix": rule.fix,
-                    "default_enabled": rule.default_enabled,
-                    "kestra_min": ".".join(map(str, rule.kestra_min)) if rule.kestra_min is not None else None,
-                    "options": {name: schema.get("default") for name, schema in rule.options.items()},
-                }
-                for rule in rules
-            ],
-            indent=2,
-            ensure_ascii=False,
-        ) + "\n"
+        return json.dumps([rule_listing_json(rule) for rule in rules], indent=2, ensure_ascii=False) + "\n"
     if output_format == "markdown":
         return "\n".join(rules_table(rules, "rules/")) + "\n"
     rows = [("Code", "Name", "Contract", "Fix", "Summary")]

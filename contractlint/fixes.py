@@ -299,3 +299,22 @@ def _remove(path: str) -> None:
 
 def _reason(error: OSError) -> str:
     return error.strerror if error.strerror else str(error)
+
+
+def create_file(path: Path, data: bytes) -> None:
+    """A new file at ``path`` holding ``data``, with the permissions the umask gives a
+    new file; ``NotWritten`` when something is there already (a file, a link, a FIFO
+    made meanwhile) or it cannot be made. A half-written file is removed."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        descriptor = os.open(path, flags, 0o666)
+    except OSError as error:
+        raise NotWritten(_reason(error)) from error
+    try:
+        _write_all(descriptor, data)
+        os.fsync(descriptor)
+    except OSError as error:
+        os.close(descriptor)
+        _remove(os.fspath(path))
+        raise NotWritten(_reason(error)) from error
+    os.close(descriptor)

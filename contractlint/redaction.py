@@ -170,6 +170,10 @@ def is_secret_name(name: str) -> bool:
 def _literal(text: str) -> bool:
     from contractlint.rules.credentials import is_literal_text
 
+    if text.count("{{") != text.count("}}") or text.count("{%") != text.count("%}"):
+        # Cut inside a Pebble expression: in `key='{{ secret('K') }}'` the quote that
+        # seemed to end the value is Pebble's. Not a value the lexer can delimit.
+        return False
     return is_literal_text(text)
 
 

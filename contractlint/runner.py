@@ -378,16 +378,25 @@ def _apply_baselines(request: CheckRequest, resolver: Resolver, run: CheckRun) -
         if outcome.message:
             run.notes.append(outcome.message)
         return
+    apply_configured_baselines(run.report, resolver)
+
+
+def apply_configured_baselines(report: RunReport, resolver: Resolver) -> None:
+    """Filter each file's diagnostics through the ``baseline`` of its own configuration
+    (if it has one), counting what each baseline hid and which of its entries matched
+    nothing."""
+    from contractlint import baseline
+
     groups: dict[Path, list[FileResult]] = {}
-    for result in run.report.results:
+    for result in report.results:
         configured = resolver.settings_for(result.path).baseline
         if configured is not None:
             groups.setdefault(configured, []).append(result)
     for path, results in groups.items():
         part = RunReport(results=results)
         baseline.apply(part, path, None)
-        run.report.baselined += part.baselined
-        run.report.stale_baseline += part.stale_baseline
+        report.baselined += part.baselined
+        report.stale_baseline += part.stale_baseline
 
 
 # Below this many files a process pool costs more (starting workers, importing the

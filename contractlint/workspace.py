@@ -11,6 +11,15 @@ itself is linted, and when CL203 follows a flow's script into the project module
 imports. Before each request, ``refresh`` drops what was read from files that changed
 since, on disk or as drafts.
 
+Configuration is read again too: ``refresh`` notices a configuration file that
+changed, appeared or went away in a folder the workspace has looked in (and the
+plugin-defaults and policy files the settings name), and then starts over with fresh
+settings and engines.
+
+Display paths are relative to the root, and parts of the engine read a display path
+against the working directory (as ``check`` run from the root would): a server runs
+with its root as its working directory.
+
 Nothing here writes a file unless asked (``write``), and then only inside the root.
 """
 
@@ -19,13 +28,19 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from contractlint.config import CommandLine
+from contractlint.config import CONFIG_FILE_NAMES, CommandLine
 from contractlint.engine import FileResult, Linter
 from contractlint.fixes import FixOutcome
+from contractlint.reporters import RunReport
 from contractlint.resolver import Resolver
 from contractlint.runner import Engines, fix_text, in_large_stack, redacted, unified_diff
 from contractlint.source import UnreadablePath
+
+if TYPE_CHECKING:
+    from contractlint.discovery import Discovery
+    from contractlint.flow_index import Dependent
 
 
 class OutsideRoot(ValueError):
@@ -35,8 +50,8 @@ class OutsideRoot(ValueError):
 @dataclass(frozen=True)
 class FixedFile:
     """What fixing one file gives: its text before and after, the unified diff
-    (secrets masked), how many fixes were applied and which were refused, and the
-    diagnostics left after the fixes."""
+    (secrets masked), how many fixes were applied and which were refused, the
+    diagnostics left after the fixes, and the file as first linted (``original``)."""
 
     path: Path
     before: bytes
@@ -45,6 +60,7 @@ class FixedFile:
     applied: int
     outcome: FixOutcome
     result: FileResult
+    original: FileResult | None = None
 
     @property
     def changed(self) -> bool:
@@ -54,9 +70,17 @@ class FixedFile:
 class Workspace:
     def __init__(self, root: Path, command_line: CommandLine | None = None) -> None:
         self.root = Path(os.path.realpath(root))
-        self.resolver = Resolver(command_line if command_line is not None else CommandLine(), self.root)
+        self.command_line = command_line if command_line is not None else CommandLine()
         self.drafts: dict[Path, bytes] = {}  # resolved path → content, shared by every engine's Project
+        self._folders: set[Path] = {self.root}  # folders whose configuration has been looked up
+        self._start()
+
+    def _start(self) -> None:
+        """Fresh settings and engines (the drafts stay)."""
+        self.resolver = Resolver(self.command_line, self.root)
         self.engines = Engines(self.resolver, self.drafts)
+        self._inputs: dict[Path, tuple | None] = {}  # what the settings were built from → its status then
+        self._noted = (0, 0)  # folders and configurations when the inputs were last noted
 
     # -- paths ------------------------------------------------------------------------
 
@@ -101,16 +125,47 @@ class Workspace:
 
     def refresh(self) -> list[Path]:
         """Forget what was read from files that changed (on disk or as drafts) since it
-        was read; the files that changed."""
+        was read, and start over with fresh settings when a configuration changed; the
+        files that changed."""
+        settings_changed = [path for path, status in self._inputs.items() if _status(path) != status]
+        if settings_changed:
+            self._start()
+            return settings_changed
         changed: list[Path] = []
         for linter in self.engines.all():
             changed.extend(linter.project.refresh())
         return list(dict.fromkeys(changed))
 
+    def _note_settings_inputs(self) -> None:
+        """Remember the status of what the settings are built from, as first seen: every
+        configuration file name in each folder looked up (present or not), and the
+        plugin-defaults and policy files the settings name."""
+        known = (len(self._folders), len(self.resolver.all_settings()))
+        if known == self._noted:
+            return  # no folder and no configuration since the last look
+        self._noted = known
+        paths: list[Path] = []
+        for folder in self._folders:
+            paths.extend(folder / name for name in CONFIG_FILE_NAMES)
+        for settings in self.resolver.all_settings():
+            if settings.config_path is not None:
+                paths.append(settings.config_path)
+            paths.extend(Path(path) for path in settings.plugin_defaults)
+            paths.extend(Path(path) for path, _ in settings.policies)
+        for path in paths:
+            if path not in self._inputs:
+                self._inputs[path] = _status(path)
+
     # -- linting ----------------------------------------------------------------------
 
     def engine(self, path: Path) -> Linter:
-        return self.engines.for_path(path)
+        folder = Path(os.path.abspath(path)).parent
+        while folder not in self._folders and (folder == self.root or self.root in folder.parents):
+            self._folders.add(folder)
+            folder = folder.parent
+        linter = self.engines.for_path(path)
+        self._note_settings_inputs()
+        return linter
 
     def check(self, path: Path | str, data: bytes | None = None) -> FileResult:
         """Lint one file — ``data``, else its draft, else the file on disk — with the
@@ -136,7 +191,8 @@ class Workspace:
         def work() -> FixedFile:
             result = linter.lint_bytes(shown, before)
             if result.source is None:
-                return FixedFile(resolved, before, before, "", 0, FixOutcome(text="", applied=0, refused=[]), result)
+                return FixedFile(resolved, before, before, "", 0, FixOutcome(text="", applied=0, refused=[]), result,
+                             result)
             outcome = fix_text(linter, result, unsafe)
             after = result.source.encode(outcome.text)
             final = linter.lint_bytes(shown, after) if after != before else result
@@ -146,22 +202,89 @@ class Workspace:
                     redacted(result.source, result.redactions), redacted(final.source, final.redactions), shown
                 )
             return FixedFile(resolved, before, after, diff, outcome.applied, outcome,
-                             _offer_no_refused(final, outcome))
+                             _offer_no_refused(final, outcome), result)
 
         return in_large_stack(work)
 
     def write(self, path: Path | str, data: bytes) -> None:
         """Write ``data`` to the file at ``path`` (inside the root) as ``--fix`` writes
-        a user's file — its link target, owner, mode and hard links kept — and forget
-        what was read from it; ``fixes.NotWritten`` (with the reason) when it cannot be."""
-        from contractlint.fixes import write_file
+        a user's file — its link target, owner, mode and hard links kept — or create it,
+        with the folders it needs; forget what was read from it. ``fixes.NotWritten``
+        (with the reason) when it cannot be written."""
+        from contractlint.fixes import create_file, write_file
 
         resolved = self.resolve(path)
-        original = resolved.read_bytes() if resolved.is_file() else None
-        write_file(resolved, data, original)
+        if not resolved.parent.is_dir():
+            resolved.parent.mkdir(parents=True)
+            resolved = self.resolve(resolved)  # what was created is still inside the root
+        if resolved.exists():
+            write_file(resolved, data, resolved.read_bytes() if resolved.is_file() else None)
+        else:
+            create_file(resolved, data)
         self.drafts.pop(resolved, None)
         for linter in self.engines.all():
             linter.project.forget(resolved)
+
+    def report(self, results: list[FileResult]) -> RunReport:
+        """``results`` as ``check`` reports them: each file's diagnostics filtered through
+        the ``baseline`` of its configuration."""
+        from contractlint.runner import apply_configured_baselines
+
+        report = RunReport(results=results)
+        apply_configured_baselines(report, self.resolver)
+        return report
+
+    def discover(self, paths: list[Path]) -> Discovery:
+        """The files ``check`` lints for ``paths`` (files, and folders walked with their
+        excludes and ``.gitignore``), in the root: a file that a symlink found by the
+        walk leads out of the root is left out."""
+        import dataclasses
+
+        from contractlint.runner import discover_files
+
+        found = discover_files(tuple(str(self.resolve(path)) for path in paths), self.resolver)
+        inside = []
+        for file in found.files:
+            try:
+                inside.append(self.resolve(file))
+            except OutsideRoot:
+                continue
+        return dataclasses.replace(found, files=tuple(dict.fromkeys(inside)))
+
+    def flows_importing(self, modules: list[Path], skip: set[Path] | frozenset[Path] = frozenset()) -> list[Dependent]:
+        """The project's flows (found as ``check`` finds them, in the root; drafts stand
+        for their files) that import one of the project ``modules``, directly or through
+        other project modules, as far as CL203 follows — their results depend on those
+        modules — except the flows in ``skip``."""
+        from contractlint.flow_index import ProjectModules, dependents
+
+        groups: dict[tuple, tuple[Linter, dict[str, Path]]] = {}
+        for module in modules:
+            resolved = self.resolve(module)
+            linter = self.engine(resolved)
+            entry = groups.setdefault(linter.settings.identity, (linter, {}))
+            for name in ProjectModules(linter.project).module_names(resolved):
+                entry[1][name] = resolved
+        found: list[Dependent] = []
+        for linter, changed in groups.values():
+            if not changed:
+                continue
+            settings = linter.settings
+            top = settings.root if settings.root == self.root or self.root in settings.root.parents else self.root
+            flows = [path for path in self.discover([top]).files if path.suffix.lower() in (".yml", ".yaml")]
+            flows += [path for path in self.drafts if path.suffix.lower() in (".yml", ".yaml") and path not in flows]
+            texts: dict[Path, str] = {}
+            for flow in flows:
+                if flow in skip or self.resolver.settings_for(flow).identity != settings.identity:
+                    continue
+                try:
+                    text = self.content(flow).decode("utf-8", errors="replace")
+                except UnreadablePath:
+                    continue  # gone since the walk: nothing to lint
+                if "import" in text:
+                    texts[flow] = text
+            found.extend(dependents(texts, ProjectModules(linter.project), changed))
+        return found
 
     def dependent_flows(self, module: Path | str, flows: list[Path]) -> list[Path]:
         """Which of ``flows`` import the project module at ``module`` (directly or
@@ -186,6 +309,15 @@ class Workspace:
             except UnreadablePath:
                 continue  # gone from disk: nothing to re-lint
         return [found.flow for found in dependents(texts, index, changed)]
+
+
+def _status(path: Path) -> tuple | None:
+    """A file's identity, size and modification time; None when it is not there."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return (status.st_ino, status.st_size, status.st_mtime_ns)
 
 
 def _offer_no_refused(result: FileResult, outcome: FixOutcome) -> FileResult:

@@ -155,3 +155,13 @@ def test_toml_for_example_configuration() -> None:
         "[tool.contractlint.rules.CL101]",
         "max-lines = 4",
     ]
+
+
+def test_every_rule_has_a_one_line_remedy() -> None:
+    from contractlint.remedies import REMEDIES
+
+    assert sorted(REMEDIES) == sorted(rule.code for rule in RULES)
+    for code, text in REMEDIES.items():
+        assert text.endswith(".") and "\n" not in text and len(text) < 240, code
+    assert docs.rule_json(RULES[0])["remedy"] == REMEDIES[RULES[0].code]
+    assert docs.rule_listing_json(RULES[0])["remedy"] == REMEDIES[RULES[0].code]

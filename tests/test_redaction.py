@@ -191,3 +191,16 @@ def test_corpus_messages_are_not_scrubbed(cli, corpus: Path) -> None:
     result = cli("check", str(corpus), "--format", "json", cwd=corpus.parent)
     messages = [d["message"] for d in json.loads(result.stdout)["diagnostics"]]
     assert messages and not [m for m in messages if "********" in m]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "SET s3_secret_access_key='{{ secret('AWS_SECRET_ACCESS_KEY') }}';",  # a blueprint's DuckDB script
+        "export API_TOKEN=\"{{ secret('API_TOKEN') }}\"",
+    ],
+)
+def test_a_pebble_reference_cut_by_its_own_quotes_is_no_secret(line: str) -> None:
+    from contractlint.redaction import lexical_secrets
+
+    assert [line[start:end] for start, end in lexical_secrets(line)] == []

@@ -109,3 +109,70 @@ def test_the_nearest_configuration_applies_and_excludes_hold(tmp_path: Path) -> 
     assert codes(workspace.check("legacy/job.py", module)) == []
     assert workspace.is_excluded(root / "legacy/old/job.py")
     assert not workspace.is_excluded(root / "legacy/job.py")
+
+
+def test_a_configuration_that_changes_is_read_again_after_refresh(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    module = b"import os\n\nvalue = os.getenv('A', 'b')\n"
+    workspace = Workspace(root)
+    assert codes(workspace.check("job.py", module)) == [("CL201", 3, 9)]
+    workspace.refresh()
+    (root / ".contractlint.toml").write_text('ignore = ["CL201"]\n')  # a new configuration
+    assert workspace.refresh() == [root.resolve() / ".contractlint.toml"]
+    assert codes(workspace.check("job.py", module)) == []
+    (root / ".contractlint.toml").write_text('ignore = ["CL202"]\n# longer: another size\n')
+    workspace.refresh()
+    assert codes(workspace.check("job.py", module)) == [("CL201", 3, 9)]
+    (root / ".contractlint.toml").unlink()
+    assert workspace.refresh() == [root.resolve() / ".contractlint.toml"]
+    assert workspace.refresh() == []  # nothing changed since
+
+
+def test_write_creates_a_new_file_and_its_folders_inside_the_root(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    workspace = Workspace(root)
+    workspace.write("flows/new/etl.yaml", b"id: etl\n")
+    assert (root / "flows/new/etl.yaml").read_bytes() == b"id: etl\n"
+    assert (root / "flows/new/etl.yaml").stat().st_mode & 0o777 == 0o666 & ~_umask()
+    with pytest.raises(OutsideRoot):
+        workspace.write("../elsewhere/x.yaml", b"")
+    assert not (tmp_path.parent / "elsewhere").exists()
+
+
+def test_report_applies_the_configured_baseline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = project(tmp_path)
+    monkeypatch.chdir(root)  # as a server runs: display paths are relative to the root
+    (root / "job.py").write_text("import os\n\nvalue = os.getenv('A', 'b')\n")
+    workspace = Workspace(root)
+    from contractlint import baseline
+    from contractlint.reporters import RunReport
+
+    baseline.apply(RunReport(results=[workspace.check("job.py")]), None, root / "baseline.json")
+    (root / ".contractlint.toml").write_text('baseline = "baseline.json"\n')
+    workspace.refresh()
+    report = workspace.report([workspace.check("job.py")])
+    assert (report.diagnostics, report.baselined) == ([], 1)
+
+
+def test_flows_importing_a_module_reads_drafts_and_stays_in_the_root(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    workspace = Workspace(root)
+    workspace.set_draft("flows/draft.yaml", FLOW.replace("id: nightly", "id: draft").encode())
+    found = workspace.flows_importing([root / "src/acme/transform.py"])
+    assert [(d.flow.name, d.module) for d in found] == [("draft.yaml", "acme.transform"), ("nightly.yaml", "acme.transform")]
+    skipped = workspace.flows_importing([root / "src/acme/transform.py"], skip={(root / "flows/nightly.yaml").resolve()})
+    assert [d.flow.name for d in skipped] == ["draft.yaml"]
+
+
+def test_discover_leaves_out_what_a_symlink_leads_out_of_the_root(tmp_path: Path) -> None:
+    root = project(tmp_path / "root")
+    (tmp_path / "outside.yaml").write_text("id: x\nnamespace: y\ntasks: []\n")
+    (root / "flows/link.yaml").symlink_to(tmp_path / "outside.yaml")
+    found = Workspace(root).discover([root / "flows"])
+    assert [path.name for path in found.files] == ["nightly.yaml"]
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
