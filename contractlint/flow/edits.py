@@ -230,31 +230,131 @@ def rename_key(source: SourceFile, key_node: Any, new_key: str) -> Edit | None:
 def insert_entry(source: SourceFile, mapping: Any, key: str, value: str) -> Edit | None:
     """The edit that adds ``key: value`` as the last entry of ``mapping`` (``value`` is
     YAML text: ``true``, ``{type: x}``), or None when that cannot be done without
-    guessing: an empty or multi-line flow mapping, a mapping whose keys do not start
-    their lines."""
+    guessing: a multi-line flow mapping, a mapping whose keys do not start their
+    lines."""
+    return insert_entries(source, mapping, [(key, value)])
+
+
+def insert_entries(source: SourceFile, mapping: Any, entries: list[tuple[str, str]]) -> Edit | None:
+    """The edit that adds each ``key: value`` of ``entries``, in order, after the last
+    entry of ``mapping`` (``{}`` becomes ``{key: value}``); None as ``insert_entry``."""
     text = source.text
-    entries = yn.items(mapping)
+    existing = yn.items(mapping)
     if not entries:
-        return None
+        raise ValueError("nothing to insert")
     if mapping.flow_style:
         start, end = mapping.start_mark.index, mapping.end_mark.index
-        if "\n" in text[start:end] or not text[start:end].endswith("}"):
+        if "\n" in text[start:end] or "\r" in text[start:end] or not text[start:end].endswith("}"):
             return None
-        at = content_end(source, entries[-1][1])
-        return Edit(at, at, f", {key}: {value}", source.span(at, at))
-    first_key = entries[0][0]
+        added = ", ".join(f"{key}: {value}" for key, value in entries)
+        if not existing:
+            if text[start:end].replace(" ", "") != "{}":
+                return None
+            return Edit(start, end, "{" + added + "}", source.span(start, end))
+        at = content_end(source, existing[-1][1])
+        return Edit(at, at, ", " + added, source.span(at, at))
+    if not existing:
+        return None
+    first_key = existing[0][0]
     indent = first_key.start_mark.column
     line_start = _line_start(text, first_key.start_mark.index)
     if text[line_start : first_key.start_mark.index].strip(" -") != "":
         return None
-    last = entries[-1][1]
+    last = existing[-1][1]
     indicator = text[last.start_mark.index : _line_end(text, last.start_mark.index)] if yn.is_scalar(last) else ""
     if last.style in ("|", ">") and "+" in indicator:
         return None  # `|+` keeps its trailing blank lines: a line after them would change the value
     at = _line_end(text, content_end(source, last))
     newline = "\r\n" if text[at : at + 2] == "\r\n" else ("\n" if at < len(text) else _file_newline(text))
-    content = f"{newline}{' ' * indent}{key}: {value}"
+    content = "".join(f"{newline}{' ' * indent}{key}: {value}" for key, value in entries)
     return Edit(at, at, content, source.span(at, at))
+
+
+def insert_mapping_before(
+    source: SourceFile, mapping: Any, index: int, key: str, entries: list[tuple[str, str]]
+) -> Edit | None:
+    """The edit that adds ``key:`` holding a block mapping of ``entries`` to block
+    mapping ``mapping``, on the lines just above entry ``index`` (and the comment lines
+    that belong to it); when that entry shares its line with a sequence dash, after the
+    last entry instead. The nested entries are indented one step (the step the mapping
+    already uses for its block values, else two spaces) deeper than the keys."""
+    text = source.text
+    existing = yn.items(mapping)
+    if mapping.flow_style or not 0 <= index < len(existing) or not entries:
+        return None
+    key_node = existing[index][0]
+    if not yn.is_scalar(key_node):
+        return None
+    indent = key_node.start_mark.column
+    step = _indent_step(mapping, indent)
+    key_start = key_node.start_mark.index
+    line_start = _line_start(text, key_start)
+    before = text[line_start:key_start]
+    if before.strip(" ") == "":
+        at = _leading_comments_start(source, existing, index, line_start, len(before))
+        newline = _line_break_at(text, key_start)
+        lines = [f"{' ' * indent}{key}:"] + [f"{' ' * (indent + step)}{k}: {v}" for k, v in entries]
+        content = "".join(line + newline for line in lines)
+        return Edit(at, at, content, source.span(at, at))
+    if before.strip(" ") != "-":
+        return None
+    # `- script: |` opens the task: the new key goes after its last entry.
+    last = existing[-1][1]
+    indicator = text[last.start_mark.index : _line_end(text, last.start_mark.index)] if yn.is_scalar(last) else ""
+    if last.style in ("|", ">") and "+" in indicator:
+        return None
+    at = _line_end(text, content_end(source, last))
+    newline = "\r\n" if text[at : at + 2] == "\r\n" else ("\n" if at < len(text) else _file_newline(text))
+    lines = [f"{' ' * indent}{key}:"] + [f"{' ' * (indent + step)}{k}: {v}" for k, v in entries]
+    return Edit(at, at, "".join(newline + line for line in lines), source.span(at, at))
+
+
+def fill_empty_value(source: SourceFile, key_node: Any, value_node: Any, entries: list[tuple[str, str]]) -> Edit | None:
+    """The edit that gives a key written with no value at all (``env:`` and nothing
+    else on its line but a comment) a block mapping of ``entries``, below it."""
+    text = source.text
+    if not yn.is_scalar(value_node) or text[value_node.start_mark.index : value_node.end_mark.index].strip():
+        return None
+    key_end = key_node.end_mark.index
+    colon = skip_blanks(text, key_end)
+    if colon >= len(text) or text[colon] != ":":
+        return None
+    if _after_trailing_comment(text, colon + 1) is None:
+        return None
+    indent = key_node.start_mark.column
+    line_start = _line_start(text, key_node.start_mark.index)
+    if text[line_start : key_node.start_mark.index].strip(" ") != "":
+        return None
+    at = _line_end(text, colon)
+    newline = _line_break_at(text, colon)
+    content = "".join(f"{newline}{' ' * (indent + 2)}{k}: {v}" for k, v in entries)
+    return Edit(at, at, content, source.span(at, at))
+
+
+def skip_blanks(text: str, offset: int) -> int:
+    while offset < len(text) and text[offset] in " \t":
+        offset += 1
+    return offset
+
+
+def _indent_step(mapping: Any, indent: int) -> int:
+    """How much deeper than its keys a block mapping indents the block mappings it
+    holds (two when it holds none)."""
+    for _, value in yn.items(mapping):
+        if yn.is_mapping(value) and not value.flow_style and yn.items(value):
+            step = yn.items(value)[0][0].start_mark.column - indent
+            if step > 0:
+                return step
+    return 2
+
+
+def _line_break_at(text: str, offset: int) -> str:
+    """The line break ending the line that holds ``offset`` (the file's usual one on
+    the last line)."""
+    at = _line_end(text, offset)
+    if text[at : at + 2] == "\r\n":
+        return "\r\n"
+    return "\n" if at < len(text) else _file_newline(text)
 
 
 def _line_end(text: str, offset: int) -> int:

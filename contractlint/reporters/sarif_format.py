@@ -78,6 +78,14 @@ DEFAULT_PROBLEM_SEVERITY = "warning"
 # GitHub's security severity (CVSS-like, 0.0-10.0; 7.0-8.9 is "high") of the rules
 # tagged `security`: a literal secret in a flow is a leaked credential.
 SECURITY_SEVERITY = {"CL403": "8.0"}
+# A finding graded by its rule (CL103: what a Pebble expression splices into code) is
+# placed by its grade, not only its rule: the result's `level` (what GitHub shows for
+# an alert), its `rank` (0-100, SARIF's priority), and properties naming the grade and,
+# for the security grades, a `security-severity` and the `security` tag. GitHub reads
+# `security-severity` from rules only, so there the level is what tells them apart.
+GRADE_LEVEL = {"injection": "error", "leak": "error", "data": "warning", "smell": "note"}
+GRADE_RANK = {"injection": 90.0, "leak": 80.0, "data": 50.0, "smell": 10.0}
+GRADE_SECURITY_SEVERITY = {"injection": "8.0", "leak": "7.0"}
 
 
 def _level(severity: str) -> str:
@@ -286,6 +294,15 @@ def result(diagnostic: Diagnostic, rule_index: int, fingerprint: str, root: Path
         "locations": [location],
         "partialFingerprints": prints,
     }
+    if diagnostic.grade is not None:
+        found["level"] = GRADE_LEVEL.get(diagnostic.grade, found["level"])
+        if diagnostic.grade in GRADE_RANK:
+            found["rank"] = GRADE_RANK[diagnostic.grade]
+        properties: dict = {"contractlint/grade": diagnostic.grade}
+        if diagnostic.grade in GRADE_SECURITY_SEVERITY:
+            properties["security-severity"] = GRADE_SECURITY_SEVERITY[diagnostic.grade]
+            properties["tags"] = ["security"]
+        found["properties"] = properties
     fix = diagnostic.fix
     if fix is not None and fix.edits:
         replacements = []
