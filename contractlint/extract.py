@@ -409,20 +409,16 @@ def _module_text(script: str, request: ExtractRequest, flow: Flow, task: Task, c
     needs_os = "os.environ[" in edited and not _binds_os(analysis)
     if needs_os:
         header_lines.append("import os")
-    parts: list[str] = []
     top = f'"""{request.function}() of task `{task.id}` of flow `{flow.ref or flow.id}`, moved out of its inline '
-    top += 'script by `contractlint extract`."""'
-    parts.append(top)
+    top += 'script by `contractlint extract`."""\n'
     if header_lines:
-        parts.append("\n".join(header_lines).strip("\n"))
-    for statement in hoisted:
-        first, last = body[statement]
-        parts.append("\n".join(lines[first - 1 : last]).strip("\n"))
-    function_lines = _function_lines(
-        request.function, lines, body, hoisted, guard, outputs_name, indent, string_lines, docstring
+        top += "\n" + "\n".join(header_lines).strip("\n") + "\n"
+    definitions = ["\n".join(lines[body[statement][0] - 1 : body[statement][1]]).strip("\n") for statement in hoisted]
+    definitions.append(
+        "\n".join(_function_lines(request.function, lines, body, hoisted, guard, outputs_name, indent, string_lines,
+                                  docstring))
     )
-    parts.append("\n".join(function_lines))
-    module = parts[0] + "\n\n" + "\n\n\n".join(parts[1:]) + "\n"
+    module = top + "\n\n" + "\n\n\n".join(definitions) + "\n"
     names = tuple(_statement_name(statement) for statement in hoisted)
     return module, ModuleFacts(outputs_name=outputs_name, hoisted=names, imports_os=imports_os or needs_os)
 
@@ -998,19 +994,15 @@ def write_extraction(extraction: Extraction) -> None:
 
 
 def _create(path: Path, data: bytes) -> None:
-    """Write a new file in one step: a temporary file linked into place, which fails if
-    ``path`` exists (nothing is replaced)."""
-    import tempfile
+    """Create ``path`` without replacing anything: claimed empty with ``O_EXCL`` (which
+    fails if it exists; the mode follows the umask, as any new file's), then given its
+    content by ``fixes.write_atomically``, in one step."""
+    from contractlint.fixes import write_atomically
 
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".contractlint", dir=path.parent)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    os.close(descriptor)
     try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.link(temporary, path)
-    finally:
-        os.unlink(temporary)
+        write_atomically(path, data)
+    except OSError:
+        path.unlink()
+        raise

@@ -4,7 +4,11 @@ One run. ``tool.driver`` lists every registered rule (not only those that fired)
 short and full descriptions, help in text and Markdown, its default configuration,
 tags and the properties GitHub reads (``precision``, ``problem.severity``, and
 ``security-severity`` for security rules); results point into it with
-``ruleId``/``ruleIndex``. Fixes become SARIF ``fixes``.
+``ruleId``/``ruleIndex``. Fixes become SARIF ``fixes``. A finding its rule grades
+(CL103: injection, leak, data, smell) carries the grade in its own ``level``,
+``rank`` and ``properties`` (``contractlint/grade``, and for injection and leak a
+``security-severity`` and the ``security`` tag): GitHub takes ``security-severity``
+from rules only, so there the result's level is what sets one finding above another.
 
 Locations are relative to ``%SRCROOT%``, which is the repository root (the CLI passes
 the git top level of the linted files): code scanning resolves a relative URI against

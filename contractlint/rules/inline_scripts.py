@@ -310,18 +310,25 @@ def pebble_value_path(expression: str) -> list[str]:
             continue
         if text[: match.start()].rstrip().endswith("|"):
             continue  # a filter: `x | upper`
-        path = [word]
-        position = match.end()
-        while True:
-            segment = re.compile(_SEGMENT).match(expression, position)
-            if segment is None:
-                break
-            name = segment.group("attr") or segment.group("sq") or segment.group("dq")
-            if name:
-                path.append(name)
-            position = segment.end()
-        return path
+        return path_from(expression, word, match.end())[0]
     return [function] if function else []
+
+
+def path_from(expression: str, word: str, position: int) -> tuple[list[str], int]:
+    """The path of the variable ``word`` whose name ends at ``position``: its attribute
+    and literal-key segments (``.uri``, ``['body']``; a computed key is skipped), and
+    where the path ends."""
+    import re
+
+    path = [word]
+    while True:
+        segment = re.compile(_SEGMENT).match(expression, position)
+        if segment is None:
+            return path, position
+        name = segment.group("attr") or segment.group("sq") or segment.group("dq")
+        if name:
+            path.append(name)
+        position = segment.end()
 
 
 def env_name_for(path: list[str]) -> str | None:
@@ -793,6 +800,7 @@ def _env_fixes(code: PythonCode, project: Any) -> dict[int, _Outcome]:
     outcomes: dict[int, _Outcome] = {}
     planned: dict[int, Move | Refusal] = {}  # piece start → its move
     fixes: dict[int, Fix | Refusal] = {}
+    names: EnvNames | None = None  # what the task's env already holds, read once
     for pebble in code.pebble:
         if pebble.kind != "expression":
             continue
@@ -805,7 +813,9 @@ def _env_fixes(code: PythonCode, project: Any) -> dict[int, _Outcome]:
             continue
         key = place.key
         if key not in planned:
-            planned[key] = plan_move(code, place, EnvNames.for_task(code, project), project)
+            names = names if names is not None else EnvNames.for_task(code, project)
+            # Each literal's fix is applied on its own: it names against the env as it is.
+            planned[key] = plan_move(code, place, names.fresh(), project)
             fixes[key] = _move_fix(code, planned[key]) if isinstance(planned[key], Move) else planned[key]
         move, fix = planned[key], fixes[key]
         if isinstance(fix, Refusal):

@@ -81,7 +81,6 @@ FIXED_FUNCTIONS = frozenset({"now", "uuid", "randomInt", "randomPort", "nanoId",
 
 _STRING_LITERAL = r"'(?:[^'\\]|\\.)*'" + "|" + r'"(?:[^"\\]|\\.)*"'
 _WORD = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
-_SEGMENT = re.compile(r"""\s*(?:\.\s*(?P<attr>[A-Za-z_]\w*)|\[\s*(?:'(?P<sq>[^']*)'|"(?P<dq>[^"]*)"|[^\]]*)\s*\])""")
 _SECRET_CALL = re.compile(r"(?<![\w.])secret\s*\(")
 
 
@@ -99,7 +98,7 @@ def references(expression: str) -> tuple[list[list[str]], list[str]]:
     """The variable paths (``inputs.table`` → ``["inputs", "table"]``) and the names of
     the functions an expression reads, in order. Words inside string literals, after a
     ``|`` (filters) and of Pebble's own language are not read."""
-    from contractlint.rules.inline_scripts import _PEBBLE_WORDS
+    from contractlint.rules.inline_scripts import _PEBBLE_WORDS, path_from
 
     text = re.sub(_STRING_LITERAL, lambda m: " " * len(m.group()), expression)
     paths: list[list[str]] = []
@@ -121,15 +120,7 @@ def references(expression: str) -> tuple[list[list[str]], list[str]]:
         after = text[match.end() :].lstrip()
         if after.startswith("=") and not after.startswith("=="):
             continue  # the name of a named argument: `kv('k', errorOnMissing = false)`
-        path = [word]
-        while True:
-            segment = _SEGMENT.match(expression, position)
-            if segment is None:
-                break
-            name = segment.group("attr") or segment.group("sq") or segment.group("dq")
-            if name:
-                path.append(name)
-            position = segment.end()
+        path, position = path_from(expression, word, position)
         paths.append(path)
     return paths, functions
 
@@ -477,6 +468,10 @@ class EnvNames:
         except PythonSyntaxError:
             pass  # no reads to avoid: the script does not parse (and cannot be fixed)
         return cls(taken=taken, existing=existing, runtime=set(project.runtime_env))
+
+    def fresh(self) -> EnvNames:
+        """A copy without the names chosen since it was read."""
+        return EnvNames(taken=set(self.taken), existing=dict(self.existing), runtime=set(self.runtime))
 
     def name_for(self, pebble: PebbleSpan) -> tuple[str, bool]:
         """(the env name for ``pebble``, whether an entry must be added for it)."""
