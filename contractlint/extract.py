@@ -492,47 +492,91 @@ def _function_scope(analysis: Any, node: ast.AST) -> Any:
 
 
 def _refuse_shadowed_builtins(code: PythonCode, analysis: Any) -> None:
-    """A builtin name the script assigns: at the top level a read before the assignment
-    finds the builtin, in a function it is an unbound local. Accepted only when the
-    first binding is an unconditional top-level statement before every read."""
+    """A builtin name the script assigns: at the top level a read that runs before the
+    assignment finds the builtin, in a function it is an unbound local. Accepted when
+    every read is dominated by a binding — an earlier statement of the same block or of
+    a block around it (a loop's, ``with``'s or ``except``'s own target covers its
+    body) — and the name is never deleted."""
     module_scope = analysis.module_scope
-    body = code.tree.body
+    blocks = _blocks(code.tree)
     for name, bindings in module_scope.bindings.items():
         if not hasattr(builtins, name) or name.startswith("__"):
             continue
         top = [b for b in bindings if analysis.scope_of(b.node) is module_scope]
         if not top:
             continue
-        statements = [_top_statement(analysis, b.statement if b.statement is not None else b.node, body) for b in top]
-        first = min(statements, key=lambda s: (s.lineno, s.col_offset)) if all(statements) else None
         reads = [
             node for node in analysis.nodes(ast.Name)
-            if node.id == name and isinstance(node.ctx, ast.Load)
+            if node.id == name and (isinstance(node.ctx, ast.Load) or isinstance(analysis.parent(node), ast.AugAssign))
             and any(b.scope is module_scope for b in analysis.lookup(name, analysis.scope_of(node)))
         ]
         deleted = any(b.kind == "del" for b in top)
-        if first is None or deleted or not _directly_in(first, body) or not isinstance(first, _BINDS_ALWAYS) or any(
-            code.node_offsets(read)[0] < code.node_offsets(first)[1] for read in reads
-        ):
-            line = min(read.lineno for read in reads) if reads else top[0].node.lineno
-            raise ExtractError(f"line {line}: the script assigns the builtin name `{name}` and reads it where the "
-                               "builtin may still be meant; in a function that read would fail")
+        for read in reads:
+            if deleted or not any(_dominates(analysis, blocks, binding, read) for binding in top):
+                raise ExtractError(f"line {read.lineno}: the script assigns the builtin name `{name}` and reads it "
+                                   "where the builtin may still be meant; in a function that read would fail")
 
 
-# Top-level statements that bind their names whenever they run to the end.
+# Statements that bind their names whenever they run to the end, and those that bind
+# a target for the body they open.
 _BINDS_ALWAYS = (ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
-                 ast.ClassDef, ast.With, ast.AsyncWith)
+                 ast.ClassDef)
+_BINDS_FOR_BODY = (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith, ast.ExceptHandler)
 
 
-def _top_statement(analysis: Any, node: ast.AST, body: list[ast.stmt]) -> ast.stmt | None:
+def _blocks(tree: ast.Module) -> dict[int, tuple[int, int]]:
+    """Every statement's block (the id of the list holding it) and its index there."""
+    found: dict[int, tuple[int, int]] = {}
+    for node in ast.walk(tree):
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            block = getattr(node, name, None)
+            if isinstance(block, list):
+                for index, child in enumerate(block):
+                    found[id(child)] = (id(block), index)
+    return found
+
+
+def _statement_of(analysis: Any, node: ast.AST) -> ast.AST:
+    """The statement (or ``except`` clause, or ``case``) holding ``node``."""
     current: Any = node
-    while current is not None and not (isinstance(current, ast.stmt) and analysis.parent(current) is analysis.tree):
+    while not isinstance(current, (ast.stmt, ast.excepthandler, ast.match_case)):
         current = analysis.parent(current)
     return current
 
 
-def _directly_in(statement: ast.stmt, body: list[ast.stmt]) -> bool:
-    return any(statement is item for item in body)
+def _dominates(analysis: Any, blocks: dict[int, tuple[int, int]], binding: Any, read: ast.AST) -> bool:
+    """``binding`` has happened whenever ``read`` runs, structurally (no flow analysis:
+    what it rejects is a read that can run before any binding)."""
+    bound = _statement_of(analysis, binding.statement if binding.statement is not None else binding.node)
+    chain = [_statement_of(analysis, read)]
+    while analysis.parent(chain[-1]) is not None and analysis.parent(chain[-1]) is not analysis.tree:
+        chain.append(_statement_of(analysis, analysis.parent(chain[-1])))
+    if isinstance(bound, _BINDS_FOR_BODY):
+        return any(statement is bound for statement in chain[1:]) and _in_body(analysis, read, bound)
+    if not isinstance(bound, _BINDS_ALWAYS):
+        return False
+    block, index = blocks.get(id(bound), (None, -1))
+    return any(
+        id(statement) in blocks and blocks[id(statement)][0] == block and blocks[id(statement)][1] > index
+        for statement in chain
+    )
+
+
+def _in_body(analysis: Any, read: ast.AST, opener: ast.AST) -> bool:
+    """``read`` is in the body ``opener`` binds for (not a loop's ``else``, its
+    iterable, or a ``with``'s own expressions)."""
+    current: Any = read
+    while analysis.parent(current) is not opener:
+        current = analysis.parent(current)
+    return any(current is child for child in getattr(opener, "body", []))
+
+
+def _top_statement(analysis: Any, node: ast.AST) -> ast.stmt | None:
+    """The top-level statement of the script that holds ``node``."""
+    current: Any = node
+    while current is not None and not (isinstance(current, ast.stmt) and analysis.parent(current) is analysis.tree):
+        current = analysis.parent(current)
+    return current
 
 
 def _globals_to_nonlocals(code: PythonCode, analysis: Any) -> list[tuple[int, int, str]]:
@@ -579,7 +623,7 @@ def _outputs(code: PythonCode, analysis: Any, function: str) -> tuple[str | None
     name = next(candidate for candidate in _outputs_names() if candidate not in used)
     holders: set[int] = set()
     for node in calls:
-        top = _top_statement(analysis, node, code.tree.body)
+        top = _top_statement(analysis, node)
         if top is not None:
             holders.add(id(top))
     return name, [code.node_offsets(node) for node in calls], holders

@@ -625,3 +625,54 @@ def test_corpus_long_scripts(cli, corpus: Path, tmp_path: Path) -> None:
         assert [d for d in found if d["task"] == item["task"] and d["code"] != "CL203"] == [], name
     assert moved >= 20, refused
     assert all("cannot move into env" in reason for reason in refused), refused
+
+
+@pytest.mark.parametrize(
+    ("script", "moves"),
+    [
+        ("for row in rows:\n    id = row['id']\n    print(id)\n", True),
+        ("for id in ids:\n    print(id)\n", True),
+        ("sum = 0\nfor x in y:\n    sum += x\nprint(sum)\n", True),
+        ("input = 1\ndef f():\n    return input\nf()\n", True),
+        ("with open('x') as file:\n    print(file)\n", True),
+        ("for id in ids:\n    pass\nprint(id)\n", False),
+        ("list = list(x)\n", False),
+        ("sum += 1\n", False),
+        ("if a:\n    max = 3\nprint(max)\n", False),
+        ("def f():\n    return input\ninput = 1\nf()\n", False),
+        ("id = 1\ndel id\nprint(id)\n", False),
+    ],
+)
+def test_builtin_names_the_script_assigns(script: str, moves: bool) -> None:
+    """In a function, a name the script assigns is local everywhere: a read that can
+    run before the assignment (which found the builtin at the top level) would fail."""
+    from contractlint.extract import ExtractError, _refuse_shadowed_builtins
+    from contractlint.python.code import module_code
+
+    code = module_code(SourceFile("script.py", script))
+    if moves:
+        _refuse_shadowed_builtins(code, code.analysis)
+    else:
+        with pytest.raises(ExtractError, match="the script assigns the builtin name"):
+            _refuse_shadowed_builtins(code, code.analysis)
+
+
+def test_src_root_inside_the_namespace_files_folder(inprocess_cli, tmp_path: Path) -> None:
+    """The wrapper's sys.path entry is the src root as the task's working directory
+    holds it: relative to the `namespace-files` folder that contains it."""
+    root = tmp_path / "project"
+    write(root, ".contractlint.toml", 'src = ["lib/src", "other"]\nnamespace-files = ["lib"]\n')
+    write(root, "flows/stage.yaml", flow("ns", 'print("{{ inputs.who }}")'))
+    (root / "lib/src").mkdir(parents=True)
+    (root / "other").mkdir()
+    result = inprocess_cli("extract", "flows/stage.yaml", "stage", "--module", "acme.ns", "--src", "lib/src", cwd=root)
+    assert result.code == 0, result.stderr
+    assert (root / "lib/src/acme/ns.py").is_file()
+    wrapper, env = task_python(root / "flows/stage.yaml")
+    assert wrapper.startswith('import sys\n\nsys.path.insert(0, "src")')
+    assert env == {"WHO": "{{ inputs.who }}"}
+    # The package exists now: the next module of it goes to the same root by default.
+    write(root, "flows/second.yaml", flow("ns2", "print(2)"))
+    result = inprocess_cli("extract", "flows/second.yaml", "stage", "--module", "acme.second", cwd=root)
+    assert result.code == 0, result.stderr
+    assert (root / "lib/src/acme/second.py").is_file()

@@ -25,7 +25,11 @@ its line with something other than a sequence dash, text after the value — whe
 ``replace_scalar``, ``rename_key`` and ``insert_entry`` change a value, a key, or add
 an entry at the end of a mapping, with the same care: the style a scalar is written
 in is kept, an added line takes the mapping's indentation and the file's line
-endings, and what would need guessing gets no edit.
+endings, and what would need guessing gets no edit. ``insert_entries`` adds several
+(``{}`` becomes ``{K: v}``), ``insert_mapping_before`` adds a key holding a block
+mapping above an entry (an ``env:`` above a ``script:``, above the comments that
+belong to it), and ``fill_empty_value`` gives a key written with no value
+(``env:``) its entries.
 
 Nodes are the composed nodes of ``yaml_nodes`` (marks are character offsets).
 """
@@ -316,7 +320,7 @@ def fill_empty_value(source: SourceFile, key_node: Any, value_node: Any, entries
     if not yn.is_scalar(value_node) or text[value_node.start_mark.index : value_node.end_mark.index].strip():
         return None
     key_end = key_node.end_mark.index
-    colon = skip_blanks(text, key_end)
+    colon = _skip_blanks(text, key_end)
     if colon >= len(text) or text[colon] != ":":
         return None
     if _after_trailing_comment(text, colon + 1) is None:
@@ -331,7 +335,8 @@ def fill_empty_value(source: SourceFile, key_node: Any, value_node: Any, entries
     return Edit(at, at, content, source.span(at, at))
 
 
-def skip_blanks(text: str, offset: int) -> int:
+def _skip_blanks(text: str, offset: int) -> int:
+    """The first offset at or after ``offset`` that is not a space or a tab."""
     while offset < len(text) and text[offset] in " \t":
         offset += 1
     return offset

@@ -11,7 +11,7 @@ import ast
 import io
 import tokenize
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from contractlint.diagnostics import Diagnostic, Fix, Span
