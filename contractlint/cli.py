@@ -1,4 +1,4 @@
-"""The command line: ``check``, ``rule``, ``rules``, ``mcp`` and ``--version``.
+"""The command line: ``check``, ``extract``, ``rule``, ``rules``, ``mcp`` and ``--version``.
 
 Exit status: 0 no diagnostics, 1 diagnostics, 2 usage error, invalid
 configuration or internal error (click's own usage errors exit 2 as well).
@@ -402,6 +402,56 @@ def _fail(message: str) -> None:
 
     click.echo(f"error: {printable(message)}", err=True)
     sys.exit(EXIT_ERROR)
+
+
+@main.command("extract")
+@click.argument("flow_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("task_id")
+@click.option("--module", "module", required=True, metavar="DOTTED.NAME",
+              help="The module to create under a `src` root, e.g. acme.stages.enrich.")
+@click.option("--function", "function", default="run", show_default=True, help="The function the script becomes.")
+@click.option("--script", "script", metavar="LABEL",
+              help="Which Python of the task, when it has several: `script` or `inputFiles.NAME.py`.")
+@click.option("--src", "src", type=click.Path(file_okay=False, path_type=Path),
+              help="The `src` root to write under (one of the settings'; default: the one holding the package, "
+              "else the first that is not the project root).")
+@click.option("--diff", is_flag=True, help="Print both files as unified diffs; write nothing.")
+@click.option("--config", "config", multiple=True, type=ConfigParam(), envvar="CONTRACTLINT_CONFIG",
+              help="A configuration file, or a KEY = VALUE override (as for check).")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+def extract_command(flow_file: Path, task_id: str, module: str, function: str, script: str | None,
+                    src: Path | None, diff: bool, config: tuple[str, ...], isolated: bool) -> None:
+    """Move the inline script of task TASK_ID in FLOW_FILE into a module function, leaving a
+    thin wrapper that imports it, calls it and emits its outputs. Exit 2 when it cannot be
+    done exactly (nothing is written then)."""
+    from contractlint.config import CommandLine, ConfigError
+    from contractlint.extract import ExtractError, ExtractRequest, diff_text, plan_extraction, write_extraction
+    from contractlint.resolver import Resolver
+
+    files = [Path(value) for value in config if Path(value).exists() or "=" not in value]
+    overrides = tuple(value for value in config if not (Path(value).exists() or "=" not in value))
+    if len(files) > 1:
+        _fail(f"only one configuration file can be given: --config {files[0]} or --config {files[1]}")
+    request = ExtractRequest(flow_file=flow_file, task_id=task_id, module=module, function=function, script=script,
+                             src=src)
+    try:
+        resolver = Resolver(CommandLine(config=files[0] if files else None, overrides=overrides, isolated=isolated),
+                            Path.cwd())
+        extraction = plan_extraction(request, resolver)
+        if diff:
+            _echo(diff_text(extraction))
+            sys.exit(EXIT_CLEAN)
+        write_extraction(extraction)
+    except (ConfigError, ExtractError) as error:
+        _fail(str(error))
+    env = f"; the task's env gained {', '.join(extraction.env_added)}" if extraction.env_added else ""
+    hoisted = f", with {', '.join(extraction.hoisted)} at module level" if extraction.hoisted else ""
+    _echo(
+        f"Moved the script of task {task_id!r} of {extraction.flow_shown} into {extraction.module_shown}: "
+        f"{function}(){hoisted}{env}. The task runs a {extraction.wrapper_lines}-line wrapper.\n"
+    )
+    for note in extraction.notes:
+        click.echo(note, err=True)
 
 
 @main.command("rule")

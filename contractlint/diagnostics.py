@@ -57,6 +57,9 @@ class Diagnostic:
     # Spans of the file whose text must never be printed (a hardcoded secret): reporters
     # that show source replace these characters.
     redactions: tuple[Span, ...] = field(default=(), compare=False)
+    # How dangerous what the finding is about is, for rules that grade it (CL103:
+    # "injection", "leak", "data", "smell"); reporters that rank findings read it.
+    grade: str | None = field(default=None, compare=False)
 
     @property
     def sort_key(self) -> tuple:

@@ -203,6 +203,7 @@ def _language(path: str) -> str:
 
 
 def _fenced(path: str, text: str) -> list[str]:
+    text = text.replace("\r\n", "\n")  # an example of a CRLF file: the page shows its lines
     fence = "````" if "```" in text else "```"
     return [f"{fence}{_language(path)}", text.rstrip("\n"), fence]
 

@@ -20,7 +20,15 @@ SELECT = ("--select", "CL103,CL301,CL302,CL501")
 FALLBACK = "replaces a missing value with a hard-coded"
 DROP = "drop the fallback so that a missing value fails, or raise an error that names it"
 SWALLOW_END = "catch the specific exceptions you expect, or end the handler with `raise`"
-PASTED = "is pasted into the Python source before it runs (a quote in the value breaks the script or injects code)"
+PASTED = "is pasted into the Python source before it runs"
+# What the message says of what is spliced (CL103 grades it).
+UNCHECKED = "unchecked data: `{}` is produced at run time, and a quote in it breaks the script or injects code"
+UNDECLARED = "code injection: `{}` is no declared input, so nothing limits what a caller passes"
+IN_CODE = (
+    "no automatic fix: it stands in code, not in a string: its value becomes Python syntax; read it from "
+    "`os.environ` and convert it by hand"
+)
+NOT_LITERAL = "no automatic fix: the script is not a literal block (`|`), so its text cannot be edited in place"
 HANDOFF = (
     "stages hand off through the database keyed by an identifier, not through outputs; write the data to the "
     "database and pass its id (an input named like `*_id`)"
@@ -145,17 +153,20 @@ def test_inline_positions(cli, tmp_path: Path, newline: str, bom: str) -> None:
     assert result.lines == [
         f'flows/summarize.yaml:13:20: CL301 `get_prompt("{{{{ taskrun.value }}}}") or "Résumé: {{{{ inputs.top…` '
         f"{FALLBACK} string; {DROP}",
-        f"flows/summarize.yaml:13:32: CL103 Pebble expression `{{{{ taskrun.value }}}}` {PASTED}; pass it through "
+        f"flows/summarize.yaml:13:32: CL103 Pebble expression `{{{{ taskrun.value }}}}` {PASTED} "
+        f"({UNCHECKED.format('taskrun.value')}); pass it through "
         '`env` as `TASKRUN_VALUE` and read `os.environ["TASKRUN_VALUE"]`',
-        f"flows/summarize.yaml:13:66: CL103 Pebble expression `{{{{ inputs.topic }}}}` {PASTED}; pass it through "
+        f"flows/summarize.yaml:13:66: CL103 Pebble expression `{{{{ inputs.topic }}}}` {PASTED} "
+        f"({UNDECLARED.format('inputs.topic')}); pass it through "
         '`env` as `TOPIC` and read `os.environ["TOPIC"]`',
         "flows/summarize.yaml:14:11: CL103 Pebble tag `{% if inputs.dry_run %}` generates Python code at render "
         "time; move the branching into Python, reading `inputs.dry_run` from `env` as `DRY_RUN`",
-        f"flows/summarize.yaml:18:39: CL103 Pebble expression `{{{{ inputs.limit | default(10) }}}}` {PASTED}; "
-        'pass it through `env` as `LIMIT` and read `os.environ["LIMIT"]`',
+        f"flows/summarize.yaml:18:39: CL103 Pebble expression `{{{{ inputs.limit | default(10) }}}}` {PASTED} "
+        f"({UNDECLARED.format('inputs.limit')}); "
+        f'pass it through `env` as `LIMIT` and read `os.environ["LIMIT"]`; {IN_CODE}',
         "flows/summarize.yaml:20:11: CL302 Bare `except` swallows every exception (KeyboardInterrupt and "
         f"SystemExit included): the handler carries on instead of re-raising or exiting; {SWALLOW_END}",
-        "Found 6 diagnostics in 1 file.",
+        "Found 6 diagnostics in 1 file (2 hidden fixes can be enabled with --unsafe-fixes).",
     ]
 
 
@@ -192,8 +203,9 @@ def test_quoted_script_points_at_the_key(cli, tmp_path: Path) -> None:
     )
     result = cli("check", *SELECT, cwd=tmp_path)
     assert result.lines == [
-        f"flows/quoted.yaml:6:5: CL103 Pebble expression `{{{{ outputs.fetch.body }}}}` {PASTED}; pass it through "
-        '`env` as `FETCH_BODY` and read `os.environ["FETCH_BODY"]` (script line 2)',
+        f"flows/quoted.yaml:6:5: CL103 Pebble expression `{{{{ outputs.fetch.body }}}}` {PASTED} "
+        f"({UNCHECKED.format('outputs.fetch.body')}); pass it through "
+        f'`env` as `FETCH_BODY` and read `os.environ["FETCH_BODY"]`; {NOT_LITERAL} (script line 2)',
         f"flows/quoted.yaml:6:5: CL301 `rows.label or 'none'` {FALLBACK} string; {DROP} (script line 4)",
         "flows/quoted.yaml:6:5: CL302 `except Exception` swallows the exception: the handler only does `pass` "
         f"instead of re-raising or exiting; {SWALLOW_END} (script line 5)",

@@ -26,7 +26,11 @@ its line with something other than a sequence dash, text after the value — whe
 ``replace_scalar``, ``rename_key`` and ``insert_entry`` change a value, a key, or add
 an entry at the end of a mapping, with the same care: the style a scalar is written
 in is kept, an added line takes the mapping's indentation and the file's line
-endings, and what would need guessing gets no edit.
+endings, and what would need guessing gets no edit. ``insert_entries`` adds several
+(``{}`` becomes ``{K: v}``), ``insert_mapping_before`` adds a key holding a block
+mapping above an entry (an ``env:`` above a ``script:``, above the comments that
+belong to it), and ``fill_empty_value`` gives a key written with no value
+(``env:``) its entries.
 
 Nodes are the composed nodes of ``yaml_nodes`` (marks are character offsets).
 """
@@ -245,36 +249,132 @@ def rename_key(source: SourceFile, key_node: Any, new_key: str) -> Edit | None:
 def insert_entry(source: SourceFile, mapping: Any, key: str, value: str) -> Edit | None:
     """The edit that adds ``key: value`` as the last entry of ``mapping`` (``value`` is
     YAML text: ``true``, ``{type: x}``), or None when that cannot be done without
-    guessing: an empty or multi-line flow mapping, a mapping whose keys do not start
-    their lines."""
+    guessing: a multi-line flow mapping, a mapping whose keys do not start their
+    lines."""
+    return insert_entries(source, mapping, [(key, value)])
+
+
+def insert_entries(source: SourceFile, mapping: Any, entries: list[tuple[str, str]]) -> Edit | None:
+    """The edit that adds each ``key: value`` of ``entries``, in order, after the last
+    entry of ``mapping`` (``{}`` becomes ``{key: value}``); None as ``insert_entry``."""
     text = source.text
-    entries = yn.items(mapping)
+    existing = yn.items(mapping)
     if not entries:
-        return None
+        raise ValueError("nothing to insert")
     if mapping.flow_style:
         start, end = mapping.start_mark.index, mapping.end_mark.index
         if source.has_line_break(start, end) or not text[start:end].endswith("}"):
             return None
-        at = content_end(source, entries[-1][1])
-        return source.edit(at, at, f", {key}: {value}")
-    first_key = entries[0][0]
+        added = ", ".join(f"{key}: {value}" for key, value in entries)
+        if not existing:
+            if text[start:end].replace(" ", "") != "{}":
+                return None
+            return source.edit(start, end, "{" + added + "}")
+        at = content_end(source, existing[-1][1])
+        return source.edit(at, at, ", " + added)
+    if not existing:
+        return None
+    first_key = existing[0][0]
     indent = first_key.start_mark.column
     line_start = source.line_start_of(first_key.start_mark.index)
     if text[line_start : first_key.start_mark.index].strip(" -") != "":
         return None
-    last = entries[-1][1]
-    indicator = text[last.start_mark.index : _line_end(source, last.start_mark.index)] if yn.is_scalar(last) else ""
-    if last.style in ("|", ">") and "+" in indicator:
+    last = existing[-1][1]
+    if _keeps_trailing_lines(source, last):
         return None  # `|+` keeps its trailing blank lines: a line after them would change the value
     at = _line_end(source, content_end(source, last))
-    content = f"{source.newline_at(at)}{' ' * indent}{key}: {value}"
+    newline = source.newline_at(at)
+    content = "".join(f"{newline}{' ' * indent}{key}: {value}" for key, value in entries)
     return source.edit(at, at, content)
+
+
+def insert_mapping_before(
+    source: SourceFile, mapping: Any, index: int, key: str, entries: list[tuple[str, str]]
+) -> Edit | None:
+    """The edit that adds ``key:`` holding a block mapping of ``entries`` to block
+    mapping ``mapping``, on the lines just above entry ``index`` (and the comment lines
+    that belong to it); when that entry shares its line with a sequence dash, after the
+    last entry instead. The nested entries are indented one step (the step the mapping
+    already uses for its block values, else two spaces) deeper than the keys."""
+    text = source.text
+    existing = yn.items(mapping)
+    if mapping.flow_style or not 0 <= index < len(existing) or not entries:
+        return None
+    key_node = existing[index][0]
+    if not yn.is_scalar(key_node):
+        return None
+    indent = key_node.start_mark.column
+    step = _indent_step(mapping, indent)
+    key_start = key_node.start_mark.index
+    line_start = source.line_start_of(key_start)
+    before = text[line_start:key_start]
+    lines = [f"{' ' * indent}{key}:"] + [f"{' ' * (indent + step)}{k}: {v}" for k, v in entries]
+    if before.strip(" ") == "":
+        at = _leading_comments_start(source, existing, index, line_start, len(before))
+        newline = source.newline_at(key_start)
+        return source.edit(at, at, "".join(line + newline for line in lines))
+    if before.strip(" ") != "-":
+        return None
+    # `- script: |` opens the task: the new key goes after its last entry.
+    last = existing[-1][1]
+    if _keeps_trailing_lines(source, last):
+        return None
+    at = _line_end(source, content_end(source, last))
+    newline = source.newline_at(at)
+    return source.edit(at, at, "".join(newline + line for line in lines))
+
+
+def fill_empty_value(source: SourceFile, key_node: Any, value_node: Any, entries: list[tuple[str, str]]) -> Edit | None:
+    """The edit that gives a key written with no value at all (``env:`` and nothing
+    else on its line but a comment) a block mapping of ``entries``, below it."""
+    text = source.text
+    if not yn.is_scalar(value_node) or text[value_node.start_mark.index : value_node.end_mark.index].strip():
+        return None
+    key_end = key_node.end_mark.index
+    colon = _skip_blanks(text, key_end)
+    if colon >= len(text) or text[colon] != ":":
+        return None
+    if _after_trailing_comment(source, colon + 1) is None:
+        return None
+    indent = key_node.start_mark.column
+    line_start = source.line_start_of(key_node.start_mark.index)
+    if text[line_start : key_node.start_mark.index].strip(" ") != "":
+        return None
+    at = _line_end(source, colon)
+    newline = source.newline_at(colon)
+    content = "".join(f"{newline}{' ' * (indent + 2)}{k}: {v}" for k, v in entries)
+    return source.edit(at, at, content)
+
+
+def _keeps_trailing_lines(source: SourceFile, node: Any) -> bool:
+    """A block scalar with ``+`` chomping: its trailing blank lines are part of it."""
+    if not yn.is_scalar(node) or node.style not in ("|", ">"):
+        return False
+    return "+" in source.text[node.start_mark.index : _line_end(source, node.start_mark.index)]
 
 
 def _line_end(source: SourceFile, offset: int) -> int:
     """Offset of the line break ending the line that holds ``offset``, or the end of
     the text (the file's own line model: a lone CR or NEL ends a YAML line too)."""
     return source.line_end(source.line_of(offset))
+
+
+def _skip_blanks(text: str, offset: int) -> int:
+    """The first offset at or after ``offset`` that is not a space or a tab."""
+    while offset < len(text) and text[offset] in " \t":
+        offset += 1
+    return offset
+
+
+def _indent_step(mapping: Any, indent: int) -> int:
+    """How much deeper than its keys a block mapping indents the block mappings it
+    holds (two when it holds none)."""
+    for _, value in yn.items(mapping):
+        if yn.is_mapping(value) and not value.flow_style and yn.items(value):
+            step = yn.items(value)[0][0].start_mark.column - indent
+            if step > 0:
+                return step
+    return 2
 
 
 def duplicate_key_regions(roots: list[Any]) -> list[tuple[int, int]]:

@@ -392,12 +392,13 @@ class PythonCode:
         """Where a finding is when the span cannot say it (non-literal script scalars)."""
         return "" if self.code_map.exact else f" ({self.label} line {line})"
 
-    def file_edit(self, start: int, end: int, content: str) -> Edit | None:
+    def file_edit(self, start: int, end: int, content: str, replaces_pebble: bool = False) -> Edit | None:
         """An edit of ``text[start:end]`` as an edit of the file, or None when the code
-        cannot be edited in place (a non-literal scalar, or Pebble inside the span)."""
+        cannot be edited in place (a non-literal scalar, or Pebble inside the span —
+        unless ``replaces_pebble``: the edit is meant to replace it, as CL103's is)."""
         if not self.code_map.exact:
             return None
-        if self.touches_pebble(start, end):
+        if self.touches_pebble(start, end) and not replaces_pebble:
             return None
         start_line, start_column = self.code_position(start)
         end_line, end_column = self.code_position(end)

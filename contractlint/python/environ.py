@@ -641,7 +641,7 @@ def _runs_at_import(code: PythonCode, node: Any) -> bool:
             return False
         if isinstance(parent, FUNCTION_TYPES) and not any(child is d for d in parent.decorator_list):
             return False
-        if isinstance(parent, ast.If) and _is_main_guard(parent.test):
+        if isinstance(parent, ast.If) and is_main_guard(parent.test):
             return False
         child = parent
     return True
@@ -782,7 +782,7 @@ def _with_parents(dotted: str) -> list[str]:
     return [".".join(parts[: index + 1]) for index in range(len(parts))]
 
 
-def _is_main_guard(test: Any) -> bool:
+def is_main_guard(test: Any) -> bool:
     if not isinstance(test, ast.Compare) or len(test.comparators) != 1:
         return False
     left, right = test.left, test.comparators[0]

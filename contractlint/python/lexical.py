@@ -11,6 +11,8 @@ All offsets are character offsets in the code's text.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 _SPACE = " \t\f"
 _LINE_BREAK = "\r\n"
 
@@ -204,30 +206,81 @@ def _is_name_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
-def _string_at(text: str, index: int) -> tuple[int, int, int, int, bool, bool] | None:
-    """The string literal starting at ``index``: (start, body start, body end, end,
-    is an f-string, its own quote occurs inside a replacement field); None when no
-    literal starts there."""
+@dataclass(frozen=True)
+class StringPiece:
+    """One string literal as written (a piece of an implicit concatenation): offsets
+    in the text, end exclusive."""
+
+    start: int  # the first prefix letter, or the opening quote
+    quote_start: int  # the opening quote(s)
+    body_start: int
+    body_end: int  # the closing quote(s)
+    end: int
+    prefix: str  # as written: "", "rb", "F"…
+    quote_start_text: str  # the delimiter: ', ", ''' or """
+    fields: tuple[tuple[int, int], ...] = ()  # an f-string's replacement fields, braces included
+    reuses_quote: bool = False  # its own quote occurs inside a replacement field (PEP 701)
+
+    @property
+    def delimiter(self) -> str:
+        """The quote or triple quote that opens and closes it."""
+        return self.quote_start_text
+
+    @property
+    def quote(self) -> str:
+        return self.quote_start_text[0]
+
+    @property
+    def is_fstring(self) -> bool:
+        return "f" in self.prefix.lower()
+
+    @property
+    def is_bytes(self) -> bool:
+        return "b" in self.prefix.lower()
+
+    @property
+    def is_raw(self) -> bool:
+        return "r" in self.prefix.lower()
+
+
+def string_piece_at(text: str, index: int) -> StringPiece | None:
+    """The string literal starting at ``index`` (a prefix letter or a quote); None when
+    no literal starts there, or it is not terminated."""
     start = index
     while index < len(text) and text[index] in _PREFIX_LETTERS and index - start < 3:
         index += 1
     if index >= len(text) or text[index] not in "'\"":
         return None
-    prefix = text[start:index].lower()
+    prefix = text[start:index]
     quote = text[index]
     delimiter = quote * 3 if text.startswith(quote * 3, index) else quote
     body_start = index + len(delimiter)
-    raw, is_fstring = "r" in prefix, "f" in prefix
+    lowered = prefix.lower()
+    raw, is_fstring = "r" in lowered, "f" in lowered
     position = body_start
+    fields: list[tuple[int, int]] = []
     quotes_inside = False
     length = len(text)
     while position < length:
         char = text[position]
-        if char == "\\" and not raw:
+        if char == "\\":
+            # Even in a raw literal a backslash keeps the next character from ending it;
+            # before `{` it does not stop a replacement field, and `\N{…}` is a name.
+            following = text[position + 1 : position + 2]
+            if is_fstring and following == "{":
+                position += 1
+                continue
+            if is_fstring and not raw and following == "N" and text.startswith("{", position + 2):
+                close = text.find("}", position + 3)
+                if close == -1:
+                    return None
+                position = close + 1
+                continue
             position += 2
             continue
         if text.startswith(delimiter, position):
-            return start, body_start, position, position + len(delimiter), is_fstring, quotes_inside
+            return StringPiece(start, index, body_start, position, position + len(delimiter), prefix, delimiter,
+                               tuple(fields), quotes_inside)
         if len(delimiter) == 1 and char in "\r\n":
             return None  # unterminated: leave it to the parser
         if is_fstring and char == "{":
@@ -237,11 +290,40 @@ def _string_at(text: str, index: int) -> tuple[int, int, int, int, bool, bool] |
             end, reused = _replacement_field(text, position + 1, quote)
             if end is None:
                 return None
+            fields.append((position, end))
             quotes_inside = quotes_inside or reused
             position = end
             continue
+        if is_fstring and char == "}" and text.startswith("}}", position):
+            position += 2
+            continue
         position += 1
     return None
+
+
+def string_pieces_between(text: str, start: int, end: int) -> list[StringPiece] | None:
+    """The literals of a string expression written in ``text[start:end]`` (an implicit
+    concatenation: ``"a" f"{b}"``, over lines inside brackets, comments between), left
+    to right; None when anything else stands there."""
+    pieces: list[StringPiece] = []
+    index = skip_trivia(text, start, end)
+    while index < end:
+        piece = string_piece_at(text, index)
+        if piece is None or piece.end > end:
+            return None
+        pieces.append(piece)
+        index = skip_trivia(text, piece.end, end)
+    return pieces
+
+
+def _string_at(text: str, index: int) -> tuple[int, int, int, int, bool, bool] | None:
+    """The string literal starting at ``index``: (start, body start, body end, end,
+    is an f-string, its own quote occurs inside a replacement field); None when no
+    literal starts there."""
+    piece = string_piece_at(text, index)
+    if piece is None:
+        return None
+    return piece.start, piece.body_start, piece.body_end, piece.end, piece.is_fstring, piece.reuses_quote
 
 
 def _replacement_field(text: str, index: int, quote: str) -> tuple[int | None, bool]:

@@ -113,6 +113,19 @@ def mask(text: str, spans: list[PebbleSpan]) -> str:
 CODE, STRING, LONG_STRING, COMMENT = "code", "string", "long string", "comment"
 
 
+def contexts(text: str, spans: list[PebbleSpan]) -> list[str]:
+    """Where each construct of ``spans`` stands in the Python around it: ``CODE``,
+    ``STRING``, ``LONG_STRING`` (triple-quoted) or ``COMMENT`` — as ``mask`` sees it."""
+    found: list[str] = []
+    previous = 0
+    lexer = _PythonLexer()
+    for span in spans:
+        lexer.feed(text, previous, span.start)
+        found.append(lexer.context)
+        previous = span.end
+    return found
+
+
 class _PythonLexer:
     """Just enough of Python's tokenizer to know whether a place is in code, in a
     string literal (one-line or triple-quoted) or in a comment."""

@@ -4,7 +4,11 @@ One run. ``tool.driver`` lists every registered rule (not only those that fired)
 short and full descriptions, help in text and Markdown, its default configuration,
 tags and the properties GitHub reads (``precision``, ``problem.severity``, and
 ``security-severity`` for security rules); results point into it with
-``ruleId``/``ruleIndex``. Fixes become SARIF ``fixes``.
+``ruleId``/``ruleIndex``. Fixes become SARIF ``fixes``. A finding its rule grades
+(CL103: injection, leak, data, smell) carries the grade in its own ``level``,
+``rank`` and ``properties`` (``contractlint/grade``, and for injection and leak a
+``security-severity`` and the ``security`` tag): GitHub takes ``security-severity``
+from rules only, so there the result's level is what sets one finding above another.
 
 Locations are relative to ``%SRCROOT%``, which is the repository root (the CLI passes
 the git top level of the linted files): code scanning resolves a relative URI against
@@ -78,6 +82,14 @@ DEFAULT_PROBLEM_SEVERITY = "warning"
 # GitHub's security severity (CVSS-like, 0.0-10.0; 7.0-8.9 is "high") of the rules
 # tagged `security`: a literal secret in a flow is a leaked credential.
 SECURITY_SEVERITY = {"CL403": "8.0"}
+# A finding graded by its rule (CL103: what a Pebble expression splices into code) is
+# placed by its grade, not only its rule: the result's `level` (what GitHub shows for
+# an alert), its `rank` (0-100, SARIF's priority), and properties naming the grade and,
+# for the security grades, a `security-severity` and the `security` tag. GitHub reads
+# `security-severity` from rules only, so there the level is what tells them apart.
+GRADE_LEVEL = {"injection": "error", "leak": "error", "data": "warning", "smell": "note"}
+GRADE_RANK = {"injection": 90.0, "leak": 80.0, "data": 50.0, "smell": 10.0}
+GRADE_SECURITY_SEVERITY = {"injection": "8.0", "leak": "7.0"}
 
 
 def _level(severity: str) -> str:
@@ -287,6 +299,15 @@ def result(diagnostic: Diagnostic, rule_index: int, fingerprint: str, root: Path
         "locations": [location],
         "partialFingerprints": prints,
     }
+    if diagnostic.grade is not None:
+        found["level"] = GRADE_LEVEL.get(diagnostic.grade, found["level"])
+        if diagnostic.grade in GRADE_RANK:
+            found["rank"] = GRADE_RANK[diagnostic.grade]
+        properties: dict = {"contractlint/grade": diagnostic.grade}
+        if diagnostic.grade in GRADE_SECURITY_SEVERITY:
+            properties["security-severity"] = GRADE_SECURITY_SEVERITY[diagnostic.grade]
+            properties["tags"] = ["security"]
+        found["properties"] = properties
     fix = diagnostic.fix
     if fix is not None and fix.edits:
         replacements = []

@@ -79,13 +79,35 @@ def _replacement(code: PythonCode, read: EnvRead) -> tuple[str, list[tuple[int, 
         if not resolves_to(code, func.value, "os"):
             return None
         return f"{_receiver(code, func)}.environ[{key}]", []
-    found = _environ_in_scope(code, read.access)
+    found = environ_at(code, read.access)
+    if found is None:
+        return None
+    environ, insertions = found
+    return f"{environ}[{key}]", insertions
+
+
+def environ_at(code: PythonCode, node: Any) -> tuple[str, list[tuple[int, str]]] | None:
+    """How code at ``node`` (an expression) names ``os.environ``: with names bound
+    there (``os.environ``, ``environ``, ``_os.environ``), or as ``os.environ`` with the
+    ``import os`` it needs, as (offset in the code, text) insertions; None when neither
+    can be done (the name ``os`` means something else there)."""
+    found = _environ_in_scope(code, node)
     if found is not None:
-        return f"{found}[{key}]", []
-    offset = _import_offset(code, read.access)
+        return found, []
+    offset = _import_offset(code, node)
     if offset is None:
         return None
-    return f"os.environ[{key}]", [(offset, "import os\n")]
+    return "os.environ", [(offset, "import os\n")]
+
+
+def _scope_node(node: Any) -> Any:
+    """The node whose scope names are looked up in: a call is judged where its callee
+    is written (a default value's call belongs to the enclosing scope)."""
+    import ast
+
+    from contractlint.python.analysis import root_name
+
+    return root_name(node.func) if isinstance(node, ast.Call) else node
 
 
 def _receiver(code: PythonCode, attribute) -> str:
@@ -96,11 +118,11 @@ def _receiver(code: PythonCode, attribute) -> str:
 def _environ_in_scope(code: PythonCode, node: Any) -> str | None:
     """An expression for ``os.environ`` made of names bound at ``node``: a name
     imported as ``os.environ`` (``environ``) or as the os module (``os.environ``)."""
-    from contractlint.python.analysis import IMPORT, root_name
+    from contractlint.python.analysis import IMPORT
     from contractlint.python.environ import imports_os_star
 
     analysis = code.analysis
-    scope = analysis.scope_of(root_name(node.func))
+    scope = analysis.scope_of(_scope_node(node))
     environ_names: list[str] = []
     os_names: list[str] = []
     for current in analysis.scope_chain(scope):
@@ -139,10 +161,8 @@ def _import_offset(code: PythonCode, node: Any) -> int | None:
     and ``__future__`` imports — when the name ``os`` is free and that is before ``node``."""
     import ast
 
-    from contractlint.python.analysis import root_name
-
     analysis = code.analysis
-    if analysis.is_bound("os", analysis.scope_of(root_name(node.func))):
+    if analysis.is_bound("os", analysis.scope_of(_scope_node(node))):
         return None
     for index, line in enumerate(code.statement_lines(code.tree.body)):
         first = line[0]
@@ -186,14 +206,14 @@ def _fix(code: PythonCode, read: EnvRead) -> tuple[str | None, Fix | None]:
     ):
         return text, None
     start, end = code.node_offsets(read.node)
-    edits = [code.file_edit(offset, offset, _newline(code, offset, content)) for offset, content in insertions]
+    edits = [code.file_edit(offset, offset, with_line_breaks(code, offset, content)) for offset, content in insertions]
     edits.append(code.file_edit(start, end, text))
     if any(edit is None for edit in edits):
         return text, None
     return text, Fix("unsafe", f"Replace with `{text}`", tuple(edits))
 
 
-def _newline(code: PythonCode, offset: int, content: str) -> str:
+def with_line_breaks(code: PythonCode, offset: int, content: str) -> str:
     """``content`` with the line ending of the code it goes into. Inline code is
     re-indented, with the file's line endings, by ``file_edit``."""
     if code.is_inline:

@@ -11,9 +11,10 @@ import ast
 import io
 import tokenize
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from contractlint.diagnostics import Diagnostic, Span
+from contractlint.diagnostics import Diagnostic, Fix, Span
 from contractlint.rules.base import Invalid, Rule, RuleContext, Valid
 
 if TYPE_CHECKING:
@@ -309,18 +310,25 @@ def pebble_value_path(expression: str) -> list[str]:
             continue
         if text[: match.start()].rstrip().endswith("|"):
             continue  # a filter: `x | upper`
-        path = [word]
-        position = match.end()
-        while True:
-            segment = re.compile(_SEGMENT).match(expression, position)
-            if segment is None:
-                break
-            name = segment.group("attr") or segment.group("sq") or segment.group("dq")
-            if name:
-                path.append(name)
-            position = segment.end()
-        return path
+        return path_from(expression, word, match.end())[0]
     return [function] if function else []
+
+
+def path_from(expression: str, word: str, position: int) -> tuple[list[str], int]:
+    """The path of the variable ``word`` whose name ends at ``position``: its attribute
+    and literal-key segments (``.uri``, ``['body']``; a computed key is skipped), and
+    where the path ends."""
+    import re
+
+    path = [word]
+    while True:
+        segment = re.compile(_SEGMENT).match(expression, position)
+        if segment is None:
+            return path, position
+        name = segment.group("attr") or segment.group("sq") or segment.group("dq")
+        if name:
+            path.append(name)
+        position = segment.end()
 
 
 def env_name_for(path: list[str]) -> str | None:
@@ -346,6 +354,167 @@ def _dotted(path: list[str]) -> str:
     return ".".join(path)
 
 
+# CL103's fix, as its examples show it: a flow with typed inputs and one Script task.
+_FLOW_WITH_INPUTS = (
+    "id: etl\nnamespace: company.team\ninputs:\n  - id: table\n    type: STRING\n  - id: limit\n    type: INT\n"
+    "  - id: bucket\n    type: STRING\ntasks:\n  - id: load\n    type: io.kestra.plugin.scripts.python.Script\n"
+)
+_IMPORT_LOAD = "      from pipelines.load import load\n"
+
+
+def _moved(env: str, script: str) -> str:
+    return _FLOW_WITH_INPUTS + env + "    script: |\n      import os\n" + _IMPORT_LOAD + script
+
+
+def _unchanged(script: str, env: str = "") -> dict:
+    code = _FLOW_WITH_INPUTS + env + script
+    return {"code": code, "fixed": code}
+
+
+_CRLF_FLOW = _FLOW_WITH_INPUTS + "    script: |\n" + _IMPORT_LOAD + "      load(\"a {{ inputs.table }} b\")\n"
+_FIX_EXAMPLES = [
+    Invalid(
+        _FLOW_WITH_INPUTS + "    script: |\n" + _IMPORT_LOAD
+        + "      load(f\"s3://{{ inputs.bucket }}/{os.sep}x\", '''{{ inputs.table }}''')\n",
+        line=15, column=19, end_column=38, count=2,
+        message="(code injection: `inputs.bucket` is a STRING input, free text chosen by whoever starts the "
+                "execution)",
+        fixed=_moved(
+            "    env:\n      BUCKET: \"{{ inputs.bucket }}\"\n      TABLE: \"{{ inputs.table }}\"\n",
+            "      load(f\"s3://{os.environ['BUCKET']}/{os.sep}x\", os.environ[\"TABLE\"])\n",
+        ),
+        note="fixed: the expression moves into a new `env`; an f-string keeps the rest of its text, a literal that "
+             "is only the expression becomes the subscript",
+    ),
+    Invalid(
+        _CRLF_FLOW.replace("\n", "\r\n"),
+        line=15, column=15, end_column=33,
+        fixed=_moved("    env:\n      TABLE: \"{{ inputs.table }}\"\n",
+                     "      load(f\"a {os.environ['TABLE']} b\")\n").replace("\n", "\r\n"),
+        note="a CRLF file keeps its line endings; the string becomes an f-string",
+    ),
+    Invalid(
+        _FLOW_WITH_INPUTS + "    description: Résumé ✓\n    script: |\n" + _IMPORT_LOAD
+        + "      load(\"Résumé ✓ {{ inputs.table }} – fin\", 'café')\n",
+        line=16, column=22, end_column=40,
+        fixed=(_FLOW_WITH_INPUTS + "    description: Résumé ✓\n    env:\n      TABLE: \"{{ inputs.table }}\"\n"
+               "    script: |\n      import os\n" + _IMPORT_LOAD
+               + "      load(f\"Résumé ✓ {os.environ['TABLE']} – fin\", 'café')\n"),
+        note="multi-byte text: columns count characters",
+    ),
+    Invalid(
+        _FLOW_WITH_INPUTS + "    script: |\n" + _IMPORT_LOAD
+        + "      load(\"{{ inputs.table }}\", f\"{{ inputs.bucket }}/{{ inputs.table }}\", \"{{ inputs.limit }}\")\n",
+        line=15, column=13, end_column=31, count=4,
+        fixed=_moved(
+            "    env:\n      TABLE: \"{{ inputs.table }}\"\n      BUCKET: \"{{ inputs.bucket }}\"\n"
+            "      LIMIT: \"{{ inputs.limit }}\"\n",
+            "      load(os.environ[\"TABLE\"], f\"{os.environ['BUCKET']}/{os.environ['TABLE']}\", "
+            "os.environ[\"LIMIT\"])\n",
+        ),
+        note="several expressions on one line: one entry per value, reused where it repeats",
+    ),
+    Invalid(
+        _FLOW_WITH_INPUTS + "    env:\n      # where the task writes\n      REGION: eu-west-1  # keep in sync\n"
+        "      TABLE: \"{{ inputs.table }}\"\n    script: |\n" + _IMPORT_LOAD
+        + "      load(\"{{ inputs.table }}\", \"{{ inputs.bucket }}\")\n",
+        line=19, column=13, end_column=31, count=2,
+        fixed=_moved(
+            "    env:\n      # where the task writes\n      REGION: eu-west-1  # keep in sync\n"
+            "      TABLE: \"{{ inputs.table }}\"\n      BUCKET: \"{{ inputs.bucket }}\"\n",
+            "      load(os.environ[\"TABLE\"], os.environ[\"BUCKET\"])\n",
+        ),
+        note="an existing `env` keeps its comments; the entry that already gives the value is reused",
+    ),
+    Invalid(
+        _FLOW_WITH_INPUTS + "    env: {REGION: eu-west-1}\n    script: |\n" + _IMPORT_LOAD
+        + "      load(\"{{ inputs.bucket }}\")\n",
+        line=16, column=13, end_column=32,
+        fixed=_moved("    env: {REGION: eu-west-1, BUCKET: \"{{ inputs.bucket }}\"}\n",
+                     "      load(os.environ[\"BUCKET\"])\n"),
+        note="a flow-style `env` stays on its line",
+    ),
+    Invalid(
+        _FLOW_WITH_INPUTS + "    env:\n      TABLE: orders\n    script: |\n      import os as system\n"
+        "      print(b\"{{ inputs.table }}\", rb'\\d+{{ inputs.limit }}', u\"{}:{{ inputs.path }}\".format(1))\n",
+        line=17, column=15, end_column=33, count=3,
+        message="pass it through `env` as `INPUT_TABLE`",
+        fixed=(_FLOW_WITH_INPUTS + "    env:\n      TABLE: orders\n      INPUT_TABLE: \"{{ inputs.table }}\"\n"
+               "      LIMIT: \"{{ inputs.limit }}\"\n      INPUT_PATH: \"{{ inputs.path }}\"\n    script: |\n"
+               "      import os as system\n      print(system.environ[\"INPUT_TABLE\"].encode(), "
+               "(rb'\\d+' + system.environ[\"LIMIT\"].encode()), (u\"{}:\" + system.environ[\"INPUT_PATH\"])"
+               ".format(1))\n"),
+        note="bytes, and a string with braces of its own, become concatenations; a name already taken (TABLE, and "
+             "PATH, which the runtime sets) gets the container's name",
+    ),
+    Invalid(
+        "id: etl\nnamespace: company.team\ntasks:\n  - id: load\n    type: io.kestra.plugin.scripts.python.Script\n"
+        "    script: |\n      open(\"{{ outputDir }}/out.csv\", \"w\").write(\"{{ trigger.body }}\")\n",
+        line=7, column=13, end_column=28, count=2,
+        message="(a quoting smell: `outputDir` is set by Kestra and cannot break the quoting)",
+        fixed="id: etl\nnamespace: company.team\ntasks:\n  - id: load\n"
+              "    type: io.kestra.plugin.scripts.python.Script\n    env:\n      TRIGGER_BODY: \"{{ trigger.body }}\"\n"
+              "    script: |\n      import os\n"
+              "      open(f\"{os.environ['OUTPUT_DIR']}/out.csv\", \"w\").write(os.environ[\"TRIGGER_BODY\"])\n",
+        note="`outputDir` is Kestra's own `OUTPUT_DIR`; a trigger's payload is graded as injection",
+    ),
+    Invalid(
+        "id: etl\nnamespace: company.team\ntasks:\n  - id: sync\n    type: io.kestra.plugin.scripts.python.Script\n"
+        "    script: |\n      from pipelines.sync import sync\n      sync(token=\"{{ secret('API_TOKEN') }}\")\n",
+        config={"kestra-version": "2.0"},
+        line=8, column=19, end_column=44,
+        message="(a secret leak: the rendered source holds the credential",
+        fixed="id: etl\nnamespace: company.team\ntasks:\n  - id: sync\n"
+              "    type: io.kestra.plugin.scripts.python.Script\n    env:\n      API_TOKEN: \"{{ secret('API_TOKEN') }}\"\n"
+              "    script: |\n      import os\n      from pipelines.sync import sync\n"
+              "      sync(token=os.environ[\"API_TOKEN\"])\n",
+        note="Kestra 2.0 open source injects nothing centrally: a secret moves into the task's env too",
+    ),
+    Invalid(
+        _FLOW_WITH_INPUTS + "    script: |\n" + _IMPORT_LOAD + "      load(limit={{ inputs.limit }}, every=0.5)\n",
+        line=15, column=18, end_column=36,
+        message="(a quoting smell: `inputs.limit` is an INT input, whose values cannot break the quoting)",
+        fixed=_moved("    env:\n      LIMIT: \"{{ inputs.limit }}\"\n",
+                     "      load(limit=int(os.environ[\"LIMIT\"]), every=0.5)\n"),
+        note="an INT (or FLOAT) input in code renders as a number: `int()` of the env value is the same number",
+    ),
+    Invalid(
+        **_unchanged("    script: |\n" + _IMPORT_LOAD + "      load(rows={{ outputs.query.rows }})\n"
+                     "      # {{ inputs.table }}\n"),
+        line=15, column=17, end_column=41, count=2,
+        message="no automatic fix: it stands in code, not in a string",
+        note="not fixed: Pebble in code (its value is Python syntax) and in a comment",
+    ),
+    Invalid(
+        **_unchanged("    script: |\n" + _IMPORT_LOAD
+                     + "      {% if inputs.table %}\n      load(\"{{ inputs.table }}\")\n      {% endif %}\n"),
+        line=15, column=7, end_column=28, count=2,
+        message="Pebble tag `{% if inputs.table %}` generates Python code",
+        note="not fixed: inside a Pebble block the value exists only when the block renders",
+    ),
+    Invalid(
+        **_unchanged("    script: |\n" + _IMPORT_LOAD + "      load(\"{{ inputs.table }}\")\n",
+                     env="    env: \"{{ inputs.env }}\"\n"),
+        line=16, column=13, end_column=31,
+        message="no automatic fix: the task's `env` is a template, not a mapping",
+        note="not fixed: an `env` written as a template",
+    ),
+    Invalid(
+        **_unchanged("    script: |\n" + _IMPORT_LOAD + "      load(\"{{ inputs.table }}\")\n",
+                     env="    env:\n      A: x\n      A: y\n"),
+        line=18, column=13, end_column=31,
+        message="no automatic fix: the task's `env` has duplicate keys",
+        note="not fixed: duplicate env keys",
+    ),
+    Invalid(
+        **_unchanged("    script: >\n      from pipelines.load import load\n\n      load(\"{{ inputs.table }}\")\n"),
+        line=13, column=5, end_column=11,
+        message="no automatic fix: the script is not a literal block (`|`)",
+        note="not fixed: a folded script cannot be edited in place",
+    ),
+]
+
+
 class TemplateInScript(Rule):
     code = "CL103"
     name = "template-in-script"
@@ -353,6 +522,7 @@ class TemplateInScript(Rule):
     summary = "A Pebble expression or tag inside inline Python: a value spliced into source code"
     python_scope = ("inline",)
     needs_syntax_tree = False  # Pebble is found in the text, parsed or not
+    fix = "unsafe"
     explanation = """
 ## What it does
 Reports every Pebble expression (`{{ … }}`) and tag (`{% if %}`, `{% for %}`,
@@ -363,6 +533,18 @@ of `inputFiles` — at its exact position. Comments (`{# … #}`) and
 Scripts that do not parse (CL003) are checked too: Pebble is found in the text.
 Expressions inside Python strings and comments count too: Kestra renders the
 whole script, so a line break in the value turns a comment into code.
+
+The message grades what is spliced, as zizmor grades GitHub Actions contexts, from
+the flow's declared inputs and what the expression reads (the worst value wins):
+**code injection** for free text a caller chooses (an input of type STRING, JSON,
+YAML, URI, FILE, EMAIL or ARRAY, a SELECT that allows custom values, an input the flow
+does not declare, a trigger's payload such as `trigger.body`, a label); a **secret
+leak** for `secret()` and SECRET inputs (the rendered source holds the credential);
+**unchecked data** for values produced at run time (task outputs, `kv()`, `read()`,
+`taskrun.value`); a **quoting smell** for closed values (INT, FLOAT, BOOL, SELECT and
+date inputs, `execution.id`, `flow.*`, `vars.*`, `now()`). In SARIF the grade is the
+result's `level` (error, error, warning, note), its `rank`, and the properties
+`contractlint/grade` and `security-severity`.
 
 The message suggests an env name built from the value the expression reads, in
 SCREAMING_SNAKE_CASE: the container variable (`inputs`, `vars`, `outputs`, `envs`,
@@ -401,6 +583,40 @@ passed through `env` is data: it cannot change the program.
     from pipelines.load import load
     load(table=os.environ["TABLE"])
 ```
+
+## Fix
+Unsafe (`--fix --unsafe-fixes`), for an expression that stands in a Python string
+literal: it moves into the task's `env` and the literal reads it. A literal that is
+wholly the expression becomes `os.environ["NAME"]` (`.encode()` for bytes); one with
+other text becomes an f-string that keeps the rest exactly
+(`f"s3://{os.environ['BUCKET']}/x"`: `r` and `f` prefixes kept, `u` dropped, the other
+quote inside the field), or a concatenation in parentheses for bytes and for a literal
+with braces of its own (doubling them would write `{{`, which Kestra renders). The
+expressions of one literal move together. A flow input declared INT or FLOAT that
+stands in code as an operand (`days = {{ inputs.days }}`) renders as a number
+literal, so it becomes `int(os.environ["DAYS"])` (`float(…)`): the same number. `import os` is added where CL201's fix adds
+it, unless the os module (or `environ`) is already imported. The env entry goes at the
+end of the task's `env` — block or one-line flow style, comments and line endings kept
+— or, when the task has none, in a new `env:` above the script; the name is the one
+the message proposes, unique against the task's env, its plugin defaults or policies,
+`runtime-env` and what the script reads (`INPUT_PATH`, then `TABLE_2`, …), and an
+entry already holding the same expression is reused. `{{ outputDir }}` and
+`{{ workingDir }}` read Kestra's own `OUTPUT_DIR` and `WORKING_DIR`.
+
+It is unsafe because the script changes: the value arrives as data, so quotes,
+backslashes and escapes in it no longer act on the code — which is the point, but a
+script that relied on them (a filter that escaped the value, an escape sequence in
+the value) behaves differently. No fix is offered, and the message says why, for
+Pebble in other code positions (`rows = {{ outputs.q.rows }}`: the value is Python
+syntax, and what type it has is a decision; a number input where its sign would bind
+differently, `{{ inputs.n }} ** 2`), in comments, tags, `secret()` (it belongs in
+`pluginDefaults` or a policy: contract 2 — on Kestra 2.x open source, where nothing
+injects values centrally, it moves into the task's env like any value), expressions
+inside a `{% if %}`/`{% for %}` block or reading a `{% set %}` variable, whitespace
+control (`{{-`), filters that escape the value for Python source, docstrings, `case`
+patterns, f-string replacement fields, and when the edit would be inexact: a script
+that is not a literal block (`|`), an `env` that is a template, a shared anchor,
+has duplicate or templated keys, or is a flow mapping over several lines.
 """
     VALID = [
         Valid(
@@ -437,6 +653,8 @@ passed through `env` is data: it cannot change the program.
             FLOW_HEAD + "    script: |\n      from pipelines.load import load\n      load(table=\"{{ inputs.table }}\")\n",
             line=8, column=19, end_column=37,
             message="Pebble expression `{{ inputs.table }}` is pasted into the Python source before it runs",
+            fixed=FLOW_HEAD + "    env:\n      TABLE: \"{{ inputs.table }}\"\n    script: |\n      import os\n"
+            "      from pipelines.load import load\n      load(table=os.environ[\"TABLE\"])\n",
         ),
         Invalid(
             FLOW_HEAD + "    script: |\n      from pipelines.extract import parse\n"
@@ -487,38 +705,58 @@ passed through `env` is data: it cannot change the program.
             message="Pebble expression `{{ inputs.table }}` is pasted into the Python source",
             note="a script that does not parse is still checked (CL003 reports the syntax error)",
         ),
+        *_FIX_EXAMPLES,
     ]
 
     def check_python(self, code: PythonCode, context: RuleContext) -> Iterable[Diagnostic]:
+        import dataclasses
+
+        from contractlint.rules.pebble_env import grade_expression
+
         found: list[Diagnostic] = []
+        outcomes = _env_fixes(code, context.project) if any(p.kind == "expression" for p in code.pebble) else {}
         for pebble in code.pebble:
-            message = self._message(pebble)
+            outcome = outcomes.get(pebble.start)
+            grade = grade_expression(pebble.inner, code.flow) if pebble.kind == "expression" else None
+            message = self._message(pebble, outcome, grade, context.project)
             if message is None:
                 continue
             line, column = code.code_position(pebble.start)
             end_line, end_column = code.code_position(pebble.end)
-            found.append(self.code_diagnostic(code, Span(line, column, end_line, end_column), message))
+            fix = outcome.fix if outcome is not None else None
+            diagnostic = self.code_diagnostic(code, Span(line, column, end_line, end_column), message, fix=fix)
+            if grade is not None:
+                diagnostic = dataclasses.replace(diagnostic, grade=grade.level)
+            found.append(diagnostic)
         return found
 
-    def _message(self, pebble: PebbleSpan) -> str | None:
+    def _message(self, pebble: PebbleSpan, outcome: _Outcome | None, grade: Any, project: Any) -> str | None:
         import re
 
         shown = " ".join(pebble.text.split())
         if len(shown) > 60:
             shown = shown[:59].rstrip() + "…"
         if pebble.kind == "expression":
+            from contractlint.flow.defaults import provider_kind
+
             path = pebble_value_path(pebble.inner)
-            env = env_name_for(path)
+            env = outcome.name if outcome is not None and outcome.name is not None else env_name_for(path)
+            central = provider_kind(project)
+            secret = re.search(r"(?<![\w.])secret\s*\(", pebble.inner) is not None
             if env is None:
                 advice = "pass the value through `env` and read it from `os.environ`"
-            elif re.search(r"(?<![\w.])secret\s*\(", pebble.inner):
-                # Credentials reach tasks through plugin defaults (contract 2), not the task's env.
-                advice = f"provide it as `{env}` in the `env` of `pluginDefaults` and read `os.environ[\"{env}\"]`"
+            elif secret and central is not None:
+                # Credentials reach tasks through plugin defaults or policies (contract 2), not the task's env.
+                where = f"`{central}`" if central == "pluginDefaults" else central
+                advice = f"provide it as `{env}` in the `env` of {where} and read `os.environ[\"{env}\"]`"
             else:
                 advice = f"pass it through `env` as `{env}` and read `os.environ[\"{env}\"]`"
+            refused = ""
+            if outcome is not None and outcome.reason is not None and not (secret and central is not None):
+                refused = f"; no automatic fix: {outcome.reason}"
             return (
-                f"Pebble expression `{shown}` is pasted into the Python source before it runs (a quote in the "
-                f"value breaks the script or injects code); {advice}"
+                f"Pebble expression `{shown}` is pasted into the Python source before it runs "
+                f"({grade.clause}); {advice}{refused}"
             )
         if pebble.kind != "tag":
             return None  # comments render to nothing
@@ -538,3 +776,69 @@ passed through `env` is data: it cannot change the program.
         reading = f"reading `{_dotted(path)}` from `env` as `{env}`" if env else "reading the value from `env`"
         advice = _TAG_ADVICE.get(tag, "move the logic into Python")
         return f"Pebble tag `{shown}` generates Python code at render time; {advice}, {reading}"
+
+
+# -- CL103's fix ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """CL103's fix of one expression, with the env name it gives it (the message names
+    it), or why there is none."""
+
+    fix: Fix | None = None
+    name: str | None = None
+    reason: str | None = None
+
+
+def _env_fixes(code: PythonCode, project: Any) -> dict[int, _Outcome]:
+    """For each Pebble expression of ``code`` (by start offset): the fix that moves it
+    into the task's env, or why there is none. The expressions of one string literal
+    share one fix (it rewrites the literal once)."""
+    from contractlint.rules.pebble_env import EnvNames, Move, Refusal, expression_refusal, place_of, plan_move
+
+    outcomes: dict[int, _Outcome] = {}
+    planned: dict[int, Move | Refusal] = {}  # piece start → its move
+    fixes: dict[int, Fix | Refusal] = {}
+    names: EnvNames | None = None  # what the task's env already holds, read once
+    for pebble in code.pebble:
+        if pebble.kind != "expression":
+            continue
+        refusal = expression_refusal(code, pebble, project)
+        if refusal is None and not code.code_map.exact:
+            refusal = Refusal("the script is not a literal block (`|`), so its text cannot be edited in place")
+        place = place_of(code, pebble) if refusal is None else refusal
+        if isinstance(place, Refusal):
+            outcomes[pebble.start] = _Outcome(reason=place.reason)
+            continue
+        key = place.key
+        if key not in planned:
+            names = names if names is not None else EnvNames.for_task(code, project)
+            # Each literal's fix is applied on its own: it names against the env as it is.
+            planned[key] = plan_move(code, place, names.fresh(), project)
+            fixes[key] = _move_fix(code, planned[key]) if isinstance(planned[key], Move) else planned[key]
+        move, fix = planned[key], fixes[key]
+        if isinstance(fix, Refusal):
+            outcomes[pebble.start] = _Outcome(reason=fix.reason)
+            continue
+        outcomes[pebble.start] = _Outcome(fix=fix, name=move.names[move.place.pebbles.index(pebble)])
+    return outcomes
+
+
+def _move_fix(code: PythonCode, move: Any) -> Fix | Any:
+    """The file edits of ``move``: the env entries, ``import os``, the literal."""
+    from contractlint.rules.environment import with_line_breaks
+    from contractlint.rules.pebble_env import Refusal, env_edit
+
+    yaml_edit = env_edit(code, move.entries)
+    if isinstance(yaml_edit, Refusal):
+        return yaml_edit
+    edits = [yaml_edit] if yaml_edit is not None else []
+    edits += [code.file_edit(at, at, with_line_breaks(code, at, text)) for at, text in move.insertions]
+    edits += [code.file_edit(start, end, text, replaces_pebble=True) for start, end, text in move.edits]
+    if any(edit is None for edit in edits):
+        return Refusal("the script cannot be edited in place")
+    shown = ", ".join(f"`{' '.join(p.text.split())}`" for p in move.place.pebbles)
+    names = ", ".join(f"`{name}`" for name in dict.fromkeys(move.names))
+    return Fix("unsafe", f"Move {shown} into the task's env as {names}; the script reads it from `os.environ`",
+               tuple(edits))
