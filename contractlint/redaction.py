@@ -68,7 +68,11 @@ _PARAMETER_VALUE = re.compile(
     r"|=[ \t]*(\"[^\"\r\n]{0,512}\"|'[^'\r\n]{0,512}')"  # `NAME = "…"`
 )
 _CODE_AFTER = frozenset("()[]{},.:")
-_PARAMETER_NAME = re.compile(r"(?:^|(?<=[\s?&;,(\"'-]))([A-Za-z_][\w.-]*)[ \t]*\Z")
+# Invisible format characters (a BOM, zero-width spaces and joiners, bidi marks) may sit
+# inside a name without changing how it reads: `DB_\ufeffPASSWORD` is still a password.
+_INVISIBLE = "\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
+_INVISIBLE_CHARACTERS = re.compile(f"[{_INVISIBLE}]")
+_PARAMETER_NAME = re.compile(rf"(?:^|(?<=[\s?&;,(\"'-]))([A-Za-z_{_INVISIBLE}][\w.{_INVISIBLE}-]*)[ \t]*\Z")
 # curl's `-u user:password` (also `--user`).
 _USER_OPTION = re.compile(r"(?:-u|--user)[ \t=]{1,8}['\"]?[^\s:'\"]{1,256}:([^\s@'\"]{1,256})")
 _WEBHOOKS = re.compile(
@@ -158,6 +162,7 @@ def is_secret_name(name: str) -> bool:
     ``SECRET_NAME``."""
     from contractlint.rules.credentials import is_secret_env_name, is_secret_property
 
+    name = _INVISIBLE_CHARACTERS.sub("", name)
     if not name or len(name) > 200:
         return False
     snake = _CAMEL.sub("_", name).replace("-", "_").replace(".", "_")
@@ -407,7 +412,7 @@ def _python_literals(code: PythonCode) -> Iterator[tuple[tuple[int, int], tuple[
 
 # `NAME = "…"`, `NAME: T = '…'`, `"KEY": "…"`, `x["KEY"] = "…"`, junk tolerated in between.
 _PYTHON_ASSIGNMENT = re.compile(
-    r"""(?<![\w-])(?P<name>[A-Za-z_][\w-]*)['"]?\]?"""
+    rf"""(?<![\w-])(?P<name>[A-Za-z_{_INVISIBLE}][\w{_INVISIBLE}-]*)['"]?\]?"""
     r"""(?:[ \t]*:[ \t]*[\w.\[\], |]{1,40}?(?==))?"""  # an annotation: `NAME: str = "…"`
     r"""(?:\x1b\[[0-9;]*[A-Za-z]|[^\w=:'"\r\n]){0,16}"""  # junk between (an escape sequence, say)
     r"""[=:][ \t]*[rRbBuUfF]{0,2}(?P<value>"[^"\r\n]{0,512}"|'[^'\r\n]{0,512}')"""

@@ -204,3 +204,12 @@ def test_a_pebble_reference_cut_by_its_own_quotes_is_no_secret(line: str) -> Non
     from contractlint.redaction import lexical_secrets
 
     assert [line[start:end] for start, end in lexical_secrets(line)] == []
+
+
+@pytest.mark.parametrize("invisible", ["\ufeff", "\u200b", "\u200d", "\u2060", "\u00ad"])
+def test_an_invisible_character_inside_a_name_hides_nothing(invisible: str) -> None:
+    # Found by fuzzing: a BOM inside `DB_PASSWORD` made the line read as no secret.
+    from contractlint.redaction import lexical_secrets
+
+    line = f'DB_{invisible}PASSWORD = "PLANTEDsecret9f3k"'
+    assert [line[start:end] for start, end in lexical_secrets(line)] == ["PLANTEDsecret9f3k"]
