@@ -1,0 +1,391 @@
+"""The language server end to end: `contractlint server` driven over stdio by a real LSP
+client (pytest-lsp, on pygls's client) with the capabilities of real editors."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types as lsp
+from pygls.protocol import default_converter
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
+
+SERVER = [sys.executable, "-m", "contractlint", "server"]
+TIMEOUT = 20.0
+
+FLOW = (
+    "id: nightly\n"
+    "namespace: acme\n"
+    "tasks:\n"
+    "  - id: transform\n"
+    "    type: io.kestra.plugin.scripts.python.Script\n"
+    "    env:\n"
+    "      TZ: UTC\n"
+    "    script: |\n"
+    "      import os\n"
+    '      label = "日本語😀"; tz = os.getenv("TZ", "UTC")\n'
+)
+CALLING_FLOW = (
+    "id: daily\nnamespace: acme\ntasks:\n  - id: load\n"
+    "    type: io.kestra.plugin.scripts.python.Script\n    script: |\n"
+    "      from acme.transform import run\n      run()\n"
+)
+MODULE_CLEAN = "def run():\n    return 1\n"
+MODULE_READS = 'import os\n\n\ndef run():\n    return os.environ["PIPELINE_TZ"]\n'
+
+
+def make_client() -> LanguageClient:
+    """pytest-lsp's client, recording every publication (with its version) in order."""
+    client = LanguageClient(converter_factory=default_converter)
+    register_lsp_features(client, {method: handler for method, handler in DEFAULT_CLIENT_FEATURES.items()
+                                   if method != lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS})
+    client.published = []  # type: ignore[attr-defined]
+
+    client.registrations = []  # type: ignore[attr-defined]
+
+    @client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
+    def register(params: lsp.RegistrationParams) -> None:
+        client.registrations.extend(params.registrations)  # type: ignore[attr-defined]
+
+    @client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    def publish(params: lsp.PublishDiagnosticsParams) -> None:
+        client.published.append(params)  # type: ignore[attr-defined]
+        client.diagnostics[params.uri] = params.diagnostics
+
+    return client
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, client_factory=make_client))
+async def client(lsp_client: LanguageClient):
+    yield
+    await lsp_client.shutdown_session()
+
+
+def project(root: Path) -> Path:
+    (root / ".contractlint.toml").write_text('src = [".", "src"]\n')
+    (root / "src/acme").mkdir(parents=True)
+    (root / "src/acme/__init__.py").write_text("")
+    (root / "src/acme/transform.py").write_text(MODULE_CLEAN)
+    (root / "flows").mkdir()
+    return root
+
+
+async def start(client: LanguageClient, root: Path, editor: str = "visual-studio-code", options=None) -> None:
+    await client.initialize_session(lsp.InitializeParams(
+        capabilities=client_capabilities(editor),
+        root_uri=root.as_uri(),
+        workspace_folders=[lsp.WorkspaceFolder(uri=root.as_uri(), name="project")],
+        initialization_options={"debounce": 0, **(options or {})},
+    ))
+
+
+def open_file(client: LanguageClient, path: Path, text: str, language: str = "yaml", version: int = 1) -> str:
+    uri = path.as_uri()
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(
+        text_document=lsp.TextDocumentItem(uri=uri, language_id=language, version=version, text=text)
+    ))
+    return uri
+
+
+def change(client: LanguageClient, uri: str, version: int, text: str, at: lsp.Range | None = None) -> None:
+    content = (lsp.TextDocumentContentChangeWholeDocument(text=text) if at is None
+               else lsp.TextDocumentContentChangePartial(range=at, text=text))
+    client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+        text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version), content_changes=[content]
+    ))
+
+
+async def published(client: LanguageClient, uri: str, version: int | None = None, after: int = 0,
+                    until=None) -> list[lsp.Diagnostic]:
+    """The diagnostics of the first publication for ``uri`` (of ``version``, when
+    given) after the ``after``-th publication that satisfies ``until``."""
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        for params in client.published[after:]:
+            if params.uri == uri and (version is None or params.version == version):
+                if until is None or until(params.diagnostics):
+                    return list(params.diagnostics)
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"no diagnostics published for {uri} (version {version}): {client.published}")
+
+
+def found(diagnostics: list[lsp.Diagnostic]) -> list[tuple]:
+    return [(d.code, d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character)
+            for d in diagnostics]
+
+
+def apply(text: str, edit: lsp.WorkspaceEdit, uri: str, version: int) -> str:
+    """What the client does with a workspace edit: a versioned one only to its version."""
+    from contractlint.lsp.text import TextIndex
+
+    if edit.document_changes is not None:
+        [document] = edit.document_changes
+        assert document.text_document.uri == uri and document.text_document.version == version
+        edits = document.edits
+    else:
+        edits = edit.changes[uri]
+    index = TextIndex(text)
+    for text_edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        start = index.offset(text_edit.range.start.line, text_edit.range.start.character)
+        end = index.offset(text_edit.range.end.line, text_edit.range.end.character)
+        text = text[:start] + text_edit.new_text + text[end:]
+        index = TextIndex(text)
+    return text
+
+
+async def actions(client: LanguageClient, uri: str, diagnostic: lsp.Diagnostic | None, only=None,
+                  at: lsp.Range | None = None) -> list[lsp.CodeAction]:
+    where = at if at is not None else diagnostic.range
+    return await client.text_document_code_action_async(lsp.CodeActionParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri), range=where,
+        context=lsp.CodeActionContext(diagnostics=[diagnostic] if diagnostic is not None else [], only=only),
+    ))
+
+
+# -- diagnostics ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_a_flow_gets_diagnostics_at_exact_utf16_ranges(client: LanguageClient, tmp_path: Path) -> None:
+    root = project(tmp_path)
+    await start(client, root)
+    uri = open_file(client, root / "flows/nightly.yaml", FLOW)
+    [diagnostic] = await published(client, uri, 1)
+    # `label = "日本語😀"; tz = ` is 21 code points and 22 UTF-16 units (😀 is two).
+    assert found([diagnostic]) == [("CL201", 9, 6 + 22, 9, 6 + 22 + len('os.getenv("TZ", "UTC")'))]
+    assert diagnostic.source == "contractlint"
+    assert diagnostic.severity == lsp.DiagnosticSeverity.Error
+    assert diagnostic.message.startswith('Environment variable "TZ" is read with a default (os.getenv(…, default))')
+    assert diagnostic.code_description is None  # no docs-url configured
+    assert diagnostic.data == {"uri": uri, "version": 1, "id": 0, "fix": "unsafe"}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+async def test_crlf_and_lone_cr_modules_keep_exact_positions(client: LanguageClient, tmp_path: Path,
+                                                              newline: str) -> None:
+    root = project(tmp_path)
+    await start(client, root)
+    text = newline.join(["import os", 'label = "日本語😀"; tz = os.getenv("TZ", "UTC")', ""])
+    uri = open_file(client, root / "job.py", text, "python")
+    assert found(await published(client, uri, 1)) == [("CL201", 1, 22, 1, 22 + 22)]
+
+
+@pytest.mark.asyncio
+async def test_utf8_position_encoding_counts_bytes(client: LanguageClient, tmp_path: Path) -> None:
+    root = project(tmp_path)
+    capabilities = client_capabilities("visual-studio-code")
+    capabilities.general = lsp.GeneralClientCapabilities(position_encodings=[lsp.PositionEncodingKind.Utf8])
+    result = await client.initialize_session(lsp.InitializeParams(
+        capabilities=capabilities, root_uri=root.as_uri(), initialization_options={"debounce": 0},
+    ))
+    assert result.capabilities.position_encoding == lsp.PositionEncodingKind.Utf8
+    uri = open_file(client, root / "job.py", 'import os\nlabel = "日本語😀"; tz = os.getenv("TZ", "UTC")\n', "python")
+    prefix = len('label = "日本語😀"; tz = '.encode())
+    assert found(await published(client, uri, 1)) == [("CL201", 1, prefix, 1, prefix + 22)]
+
+
+@pytest.mark.asyncio
+async def test_changes_are_linted_incrementally_and_excluded_files_get_nothing(client: LanguageClient,
+                                                                                 tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / ".contractlint.toml").write_text('src = [".", "src"]\nextend-exclude = ["legacy"]\n'
+                                             'docs-url = "https://example.org/contractlint"\n')
+    (root / "legacy").mkdir()
+    await start(client, root)
+    uri = open_file(client, root / "job.py", "import os\n\nx = 1\n", "python")
+    assert await published(client, uri, 1) == []
+    # Type a default-reading line in two incremental changes; a U+2028 in a string is
+    # a character of its line for LSP (not a line break as str.splitlines has it).
+    change(client, uri, 2, 'label = "a\u2028b"; v = os.getenv("A", "b")\n',
+           lsp.Range(start=lsp.Position(line=2, character=0), end=lsp.Position(line=2, character=0)))
+    [diagnostic] = await published(client, uri, 2)
+    assert found([diagnostic]) == [("CL201", 2, 19, 2, 19 + len('os.getenv("A", "b")'))]
+    assert diagnostic.code_description.href == "https://example.org/contractlint/rules/CL201.md"
+    excluded = open_file(client, root / "legacy/job.py", "import os\nv = os.getenv('A', 'b')\n", "python")
+    assert await published(client, excluded, 1) == []
+
+
+@pytest.mark.asyncio
+async def test_an_untitled_buffer_is_linted_by_its_language(client: LanguageClient, tmp_path: Path) -> None:
+    root = project(tmp_path)
+    await start(client, root)
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(
+        uri="untitled:Untitled-1", language_id="python", version=1, text="import os\nv = os.getenv('A', 'b')\n",
+    )))
+    assert [d.code for d in await published(client, "untitled:Untitled-1", 1)] == ["CL201"]
+
+
+# -- code actions ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_a_quick_fix_clears_its_diagnostic(client: LanguageClient, tmp_path: Path) -> None:
+    root = project(tmp_path)
+    await start(client, root)
+    uri = open_file(client, root / "flows/nightly.yaml", FLOW)
+    [diagnostic] = await published(client, uri, 1)
+    offered = await actions(client, uri, diagnostic, only=[lsp.CodeActionKind.QuickFix])
+    titles = [action.title for action in offered]
+    assert titles[0] == "contractlint (CL201): Replace with `os.environ[\"TZ\"]` (unsafe)"
+    fixed = apply(FLOW, offered[0].edit, uri, 1)
+    assert 'tz = os.environ["TZ"]' in fixed
+    change(client, uri, 2, fixed)
+    assert await published(client, uri, 2) == []
+
+
+@pytest.mark.asyncio
+async def test_fix_all_applies_what_check_fix_would(client: LanguageClient, tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / ".contractlint.toml").write_text('src = [".", "src"]\nkestra-version = "2.0"\n')
+    await start(client, root)
+    text = FLOW.replace("    env:\n", "    retry:\n      type: constant\n      maxAttempt: 3\n"
+                                      "      interval: PT1M\n    env:\n")
+    uri = open_file(client, root / "flows/nightly.yaml", text)
+    codes = [d.code for d in await published(client, uri, 1)]
+    assert codes == ["CL614", "CL201"]
+    offered = await actions(client, uri, None, only=["source.fixAll"],
+                            at=lsp.Range(start=lsp.Position(line=0, character=0),
+                                         end=lsp.Position(line=0, character=0)))
+    [fix_all] = offered
+    assert (fix_all.kind, fix_all.title) == ("source.fixAll.contractlint", "contractlint: Fix all auto-fixable problems")
+    if fix_all.edit is None:
+        fix_all = await client.code_action_resolve_async(fix_all)
+    [document] = fix_all.edit.document_changes
+    [edit] = document.edits
+    assert edit.new_text == "s" and edit.range.start == edit.range.end  # maxAttempt → maxAttempts
+    fixed = apply(text, fix_all.edit, uri, 1)
+    assert "maxAttempts: 3" in fixed and 'os.getenv("TZ", "UTC")' in fixed  # the unsafe fix is not applied
+    change(client, uri, 2, fixed)
+    assert [d.code for d in await published(client, uri, 2)] == ["CL201"]
+
+
+@pytest.mark.asyncio
+async def test_noqa_actions_suppress_on_the_line_or_for_the_task(client: LanguageClient, tmp_path: Path) -> None:
+    root = project(tmp_path)
+    await start(client, root)
+    text = FLOW.replace("  - id: transform\n", "  - id: transform  # noqa: CL101\n")
+    uri = open_file(client, root / "flows/nightly.yaml", text)
+    [diagnostic] = await published(client, uri, 1)
+    offered = {action.title: action for action in await actions(client, uri, diagnostic)}
+    line = "contractlint (CL201): Suppress with `# noqa: CL201` on this line"
+    task = "contractlint (CL201): Suppress for task 'transform': add CL201 to the `# noqa` comment on its `id:` line"
+    assert line in offered and task in offered
+    on_line = apply(text, offered[line].edit, uri, 1)
+    assert on_line.endswith('tz = os.getenv("TZ", "UTC")  # noqa: CL201\n')
+    for_task = apply(text, offered[task].edit, uri, 1)
+    assert "  - id: transform  # noqa: CL101, CL201\n" in for_task
+    change(client, uri, 2, for_task)
+    assert await published(client, uri, 2) == []
+
+
+@pytest.mark.asyncio
+async def test_no_noqa_is_offered_where_a_hash_would_be_data(client: LanguageClient, tmp_path: Path) -> None:
+    root = project(tmp_path)
+    await start(client, root)
+    # A folded script: its findings are at the `script` key, whose line takes a comment;
+    # a finding inside a plain multi-line scalar would not.
+    text = FLOW.replace("    script: |\n", "    script: >\n")
+    uri = open_file(client, root / "flows/nightly.yaml", text)
+    diagnostics = await published(client, uri, 1)
+    assert diagnostics
+    for diagnostic in diagnostics:
+        for action in await actions(client, uri, diagnostic, only=[lsp.CodeActionKind.QuickFix]):
+            if "noqa" not in action.title:
+                continue
+            edited = apply(text, action.edit, uri, 1)
+            change(client, uri, 2, edited)
+            remaining = await published(client, uri, 2)
+            assert diagnostic.code not in [d.code for d in remaining if d.range.start.line == diagnostic.range.start.line]
+            change(client, uri, 3, text)
+            await published(client, uri, 3)
+            break
+
+
+# -- across files ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_editing_a_called_module_republishes_the_flow(client: LanguageClient, tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "flows/daily.yaml").write_text(CALLING_FLOW)
+    await start(client, root)
+    flow = open_file(client, root / "flows/daily.yaml", CALLING_FLOW)
+    assert await published(client, flow, 1) == []
+    module = open_file(client, root / "src/acme/transform.py", MODULE_CLEAN, "python")
+    await published(client, module, 1)
+    mark = len(client.published)
+    change(client, module, 2, MODULE_READS)
+    [diagnostic] = await published(client, flow, 1, after=mark, until=bool)
+    assert diagnostic.code == "CL203" and "'PIPELINE_TZ' read by src/acme/transform.py:5 (run)" in diagnostic.message
+    # Closing the module without saving: the file on disk stands again.
+    mark = len(client.published)
+    client.text_document_did_close(lsp.DidCloseTextDocumentParams(
+        text_document=lsp.TextDocumentIdentifier(uri=module)))
+    assert await published(client, flow, 1, after=mark, until=lambda found: not found) == []
+
+
+@pytest.mark.asyncio
+async def test_a_module_changed_on_disk_republishes_the_flow(client: LanguageClient, tmp_path: Path) -> None:
+    root = project(tmp_path)
+    await start(client, root)
+    flow = open_file(client, root / "flows/daily.yaml", CALLING_FLOW)
+    assert await published(client, flow, 1) == []
+    path = root / "src/acme/transform.py"
+    path.write_text(MODULE_READS)
+    stamp = time.time() + 5
+    os.utime(path, (stamp, stamp))
+    mark = len(client.published)
+    client.workspace_did_change_watched_files(lsp.DidChangeWatchedFilesParams(
+        changes=[lsp.FileEvent(uri=path.as_uri(), type=lsp.FileChangeType.Changed)]))
+    [diagnostic] = await published(client, flow, 1, after=mark, until=bool)
+    assert diagnostic.code == "CL203"
+
+
+# -- bad input ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_invalid_yaml_and_undecodable_files_get_diagnostics_and_the_server_goes_on(
+        client: LanguageClient, tmp_path: Path) -> None:
+    root = project(tmp_path)
+    await start(client, root)
+    uri = open_file(client, root / "flows/nightly.yaml", "id: nightly\nnamespace: [acme\ntasks:\n")
+    [syntax] = await published(client, uri, 1)
+    assert syntax.code == "CL001"
+    half_typed = FLOW[: FLOW.index("    env:")] + "    env:\n      TZ: \n    scri"
+    change(client, uri, 2, half_typed)
+    assert all(d.source == "contractlint" for d in await published(client, uri, 2))
+    # A file that is not UTF-8 on disk: the editor decoded it (here as Latin-1), but
+    # `check` cannot read it, and says so.
+    latin = root / "flows/latin.yaml"
+    latin.write_bytes("id: café\nnamespace: acme\ntasks: []\n".encode("latin-1"))
+    latin_uri = open_file(client, latin, latin.read_bytes().decode("latin-1"))
+    [unreadable] = await published(client, latin_uri, 1)
+    assert unreadable.code == "CL000" and "not valid UTF-8 (byte 0xe9 at offset 7)" in unreadable.message
+    assert (unreadable.range.start.line, unreadable.range.start.character) == (0, 7)
+    # Still serving: the flow is fixed and its diagnostics follow.
+    change(client, uri, 3, FLOW)
+    assert [d.code for d in await published(client, uri, 3)] == ["CL201"]
+
+
+@pytest.mark.asyncio
+async def test_hover_explains_the_rule(client: LanguageClient, tmp_path: Path) -> None:
+    root = project(tmp_path)
+    await start(client, root)
+    uri = open_file(client, root / "flows/nightly.yaml", FLOW)
+    [diagnostic] = await published(client, uri, 1)
+    hover = await client.text_document_hover_async(lsp.HoverParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri), position=diagnostic.range.start))
+    assert hover.contents.kind == lsp.MarkupKind.Markdown
+    assert hover.contents.value.startswith("**CL201** `environ-default`: An environment variable read with a default")
+    assert "Why" not in hover.contents.value.splitlines()[0]
+    outside = await client.text_document_hover_async(lsp.HoverParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(line=0, character=0)))
+    assert outside is None
