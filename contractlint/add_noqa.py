@@ -71,7 +71,7 @@ def candidates(source: SourceFile, kind: str, diagnostic: Diagnostic) -> list[No
     directives = find_directives(source, parsed)
     span = diagnostic.span
     line = min(max(span.line, 1), source.line_count)
-    found = [_at_line(source, directives, directives.line_map.get(line, line), diagnostic.code, "line", None)]
+    found = [_at_line(source, directives, _comment_line(parsed, line), diagnostic.code, "line", None)]
     task = _innermost_task(source, parsed, source.offset(line, max(1, span.column)))
     if task is not None:
         id_line = task.get("id")[0].start_mark.line + 1
@@ -95,12 +95,32 @@ def noqa_edits(
     wanted = _identity(diagnostic)
     kept = []
     for candidate in candidates(source, before.kind, diagnostic):
-        after = lint(source.encode(apply_edits(source.text, [candidate.edit])))
+        text = apply_edits(source.text, [candidate.edit])
+        if not _reads_as_directive(source, text, before.kind, candidate):
+            continue  # the `#` would be data (a quoted or plain scalar going on): it changes the file
+        after = lint(source.encode(text))
         if after.kind != before.kind or after.parse_errors > before.parse_errors:
             continue
         if all(_identity(found) != wanted for found in after.diagnostics):
             kept.append(candidate)
     return kept
+
+
+def _reads_as_directive(source: SourceFile, text: str, kind: str, candidate: NoqaEdit) -> bool:
+    """``suppressions`` reads the code the candidate writes as a code of a ``noqa``
+    comment on its line — not text of a string or scalar that happens to hold a ``#``."""
+    from contractlint.suppressions import find_directives
+
+    edited = SourceFile(path=source.path, text=text)
+    parsed = _parse(edited, kind)
+    if parsed is None:
+        return False
+    directive = find_directives(edited, parsed).by_line.get(candidate.line)
+    start = candidate.edit.start
+    end = start + len(candidate.edit.content)
+    return directive is not None and any(
+        code.code == candidate.code and start <= code.start and code.end <= end for code in directive.codes
+    )
 
 
 def _identity(diagnostic: Diagnostic) -> tuple:
@@ -133,6 +153,19 @@ def _parse(source: SourceFile, kind: str) -> ParsedFile | None:
             parsed.flows.append(flow)
             parsed.codes.extend(inline_python(flow))
     return parsed
+
+
+def _comment_line(parsed: ParsedFile, line: int) -> int:
+    """The line whose comment ``suppressions`` applies to file ``line``: in Python, the
+    last line of a string spanning lines or of a backslash continuation."""
+    from contractlint.suppressions import noqa_comments
+
+    for code in parsed.codes:
+        first = code.code_map.first_line
+        if code.code_map.exact and first <= line < first + len(code.line_starts):
+            target = noqa_comments(code).line_map.get(line - first + 1)
+            return line if target is None else first + target - 1
+    return line
 
 
 def _at_line(source: SourceFile, directives: Directives, line: int, code: str, scope: str,

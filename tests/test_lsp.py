@@ -289,23 +289,15 @@ async def test_noqa_actions_suppress_on_the_line_or_for_the_task(client: Languag
 async def test_no_noqa_is_offered_where_a_hash_would_be_data(client: LanguageClient, tmp_path: Path) -> None:
     root = project(tmp_path)
     await start(client, root)
-    # A folded script: its findings are at the `script` key, whose line takes a comment;
-    # a finding inside a plain multi-line scalar would not.
-    text = FLOW.replace("    script: |\n", "    script: >\n")
+    # A quoted script spanning lines: its finding is at the `script` key, whose line
+    # ends inside the string. A `#` there would be script text: only the task is offered.
+    text = FLOW.replace("    script: |\n      import os\n", "    script: 'import os;\n").rstrip("\n") + "'\n"
     uri = open_file(client, root / "flows/nightly.yaml", text)
-    diagnostics = await published(client, uri, 1)
-    assert diagnostics
-    for diagnostic in diagnostics:
-        for action in await actions(client, uri, diagnostic, only=[lsp.CodeActionKind.QuickFix]):
-            if "noqa" not in action.title:
-                continue
-            edited = apply(text, action.edit, uri, 1)
-            change(client, uri, 2, edited)
-            remaining = await published(client, uri, 2)
-            assert diagnostic.code not in [d.code for d in remaining if d.range.start.line == diagnostic.range.start.line]
-            change(client, uri, 3, text)
-            await published(client, uri, 3)
-            break
+    [diagnostic] = await published(client, uri, 1)
+    assert (diagnostic.code, diagnostic.range.start.line) == ("CL201", 7)
+    offered = [action.title for action in await actions(client, uri, diagnostic, only=[lsp.CodeActionKind.QuickFix])
+               if "Suppress" in action.title]
+    assert offered == ["contractlint (CL201): Suppress for task 'transform' with `# noqa: CL201` on its `id:` line"]
 
 
 # -- across files ----------------------------------------------------------------------------------------
@@ -389,3 +381,114 @@ async def test_hover_explains_the_rule(client: LanguageClient, tmp_path: Path) -
     outside = await client.text_document_hover_async(lsp.HoverParams(
         text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(line=0, character=0)))
     assert outside is None
+
+
+@pytest.mark.asyncio
+async def test_a_changed_configuration_and_a_broken_one_are_read_again(client: LanguageClient, tmp_path: Path) -> None:
+    root = project(tmp_path)
+    await start(client, root)
+    uri = open_file(client, root / "job.py", "import os\nv = os.getenv('A', 'b')\n", "python")
+    assert [d.code for d in await published(client, uri, 1)] == ["CL201"]
+    [watching] = [registration.register_options for registration in client.registrations
+                  if registration.method == lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES]
+    assert [watcher["globPattern"] for watcher in watching["watchers"]] == [
+        "**/*.py", "**/*.yaml", "**/*.yml", "**/pyproject.toml", "**/.contractlint.toml"]
+    config = root / ".contractlint.toml"
+    config.write_text('ignor = ["CL201"]\n')
+    mark = len(client.published)
+    client.workspace_did_change_watched_files(lsp.DidChangeWatchedFilesParams(
+        changes=[lsp.FileEvent(uri=config.as_uri(), type=lsp.FileChangeType.Changed)]))
+    [broken] = await published(client, uri, 1, after=mark)
+    assert broken.code is None and broken.message.startswith("contractlint cannot lint this file: ")
+    assert "ignor" in broken.message
+    config.write_text('ignore = ["CL201"]\n')
+    mark = len(client.published)
+    client.workspace_did_change_watched_files(lsp.DidChangeWatchedFilesParams(
+        changes=[lsp.FileEvent(uri=config.as_uri(), type=lsp.FileChangeType.Changed)]))
+    assert await published(client, uri, 1, after=mark) == []
+
+
+@pytest.mark.asyncio
+async def test_typing_is_debounced_to_the_last_version(client: LanguageClient, tmp_path: Path) -> None:
+    root = project(tmp_path)
+    await start(client, root, options={"debounce": 300})
+    uri = open_file(client, root / "job.py", "import os\n", "python")
+    assert await published(client, uri, 1) == []  # opening is not debounced
+    text = "import os\n"
+    for version, char in enumerate("v = os.getenv('A', 'b')\n", start=2):
+        text += char
+        change(client, uri, version, text)
+    last = version
+    assert [d.code for d in await published(client, uri, last)] == ["CL201"]
+    assert [params.version for params in client.published if params.uri == uri] == [1, last]
+
+
+@pytest.mark.asyncio
+async def test_a_client_without_versioned_edits_gets_plain_changes(client: LanguageClient, tmp_path: Path) -> None:
+    root = project(tmp_path)
+    await start(client, root, editor="neovim")
+    capabilities = client.capabilities.workspace.workspace_edit
+    assert capabilities is None or not capabilities.document_changes
+    text = "import os\nv = os.getenv('A', 'b')\n"
+    uri = open_file(client, root / "job.py", text, "python")
+    [diagnostic] = await published(client, uri, 1)
+    [fix, noqa] = await actions(client, uri, diagnostic, only=[lsp.CodeActionKind.QuickFix])
+    assert apply(text, fix.edit, uri, 1) == "import os\nv = os.environ['A']\n"
+    assert apply(text, noqa.edit, uri, 1) == "import os\nv = os.getenv('A', 'b')  # noqa: CL201\n"
+
+
+@pytest.mark.asyncio
+async def test_bad_initialization_options_fail_the_initialize_request(client: LanguageClient, tmp_path: Path) -> None:
+    from pygls.exceptions import JsonRpcInvalidParams
+
+    with pytest.raises(JsonRpcInvalidParams, match="unknown initialization option 'debounceMs'"):
+        await client.initialize_session(lsp.InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"), root_uri=tmp_path.as_uri(),
+            initialization_options={"debounceMs": 10},
+        ))
+    # The server still answers: shutdown and exit end it (the fixture sends them).
+
+
+BROKEN_ENGINE = """
+import contractlint.workspace as workspace
+original = workspace.Workspace.check
+def check(self, path, data=None):
+    if str(path).endswith("boom.yaml"):
+        raise RuntimeError("an engine bug")
+    return original(self, path, data)
+workspace.Workspace.check = check
+from contractlint.lsp.server import main
+main()
+"""
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-c", BROKEN_ENGINE],
+                                              client_factory=make_client))
+async def broken_client(lsp_client: LanguageClient):
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_an_internal_error_is_logged_and_the_server_goes_on(broken_client: LanguageClient,
+                                                                  tmp_path: Path) -> None:
+    client = broken_client
+    root = project(tmp_path)
+    await start(client, root)
+    open_file(client, root / "flows/boom.yaml", FLOW)
+    uri = open_file(client, root / "flows/nightly.yaml", FLOW)
+    assert [d.code for d in await published(client, uri, 1)] == ["CL201"]
+    [logged] = [message for message in client.log_messages if "internal error" in message.message]
+    assert logged.type == lsp.MessageType.Error
+    assert "while linting file://" in logged.message and "boom.yaml: RuntimeError('an engine bug')" in logged.message
+    assert "Traceback" in logged.message
+
+
+def test_without_the_lsp_extra_the_command_exits_2_naming_it(tmp_path: Path) -> None:
+    import subprocess
+
+    script = "import sys; sys.modules['pygls'] = None; from contractlint.cli import main; main(['server'])"
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path,
+                               check=False)
+    assert completed.returncode == 2
+    assert "contractlint[lsp]" in completed.stderr and "pygls" in completed.stderr

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 LINTED_SUFFIXES = (*YAML_SUFFIXES, *PYTHON_SUFFIXES)
 LANGUAGE_SUFFIXES = {"yaml": ".yaml", "python": ".py"}  # language id → what a buffer of that language is linted as
 CONFIG_NAMES = ("pyproject.toml", ".contractlint.toml")
+UNNAMED = "untitled"
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,8 @@ class Session:
             if path.suffix.lower() not in LINTED_SUFFIXES:
                 return None
             return Target(self.workspace(self.root_for(path)), path, True)
-        name = snapshot.name or "untitled"
+        # A URI whose path has no last segment (`untitled:`) still names a buffer.
+        name = snapshot.name if snapshot.name else UNNAMED
         if PurePosixPath(name).suffix.lower() not in LINTED_SUFFIXES:
             if snapshot.language_id not in LANGUAGE_SUFFIXES:
                 return None
