@@ -492,3 +492,22 @@ def test_without_the_lsp_extra_the_command_exits_2_naming_it(tmp_path: Path) -> 
                                check=False)
     assert completed.returncode == 2
     assert "contractlint[lsp]" in completed.stderr and "pygls" in completed.stderr
+
+
+@pytest.mark.asyncio
+async def test_findings_in_an_included_namespace_file_go_to_that_file(client: LanguageClient, tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "_files/scripts").mkdir(parents=True)
+    included = root / "_files/scripts/etl.py"
+    included.write_text('import os\n\nlabel = "😀"; tz = os.environ["PIPELINE_TZ"]\n')  # 😀: two UTF-16 units
+    await start(client, root)
+    text = ("id: nightly\nnamespace: acme\ntasks:\n  - id: etl\n    type: io.kestra.plugin.scripts.python.Script\n"
+            "    script: \"{{ read('scripts/etl.py') }}\"\n")
+    flow = open_file(client, root / "flows/nightly.yaml", text)
+    assert await published(client, flow, 1) == []
+    [diagnostic] = await published(client, included.as_uri(), until=bool)
+    assert found([diagnostic]) == [("CL203", 2, 19, 2, 19 + len('os.environ["PIPELINE_TZ"]'))]
+    assert "Task 'etl' of flow acme.nightly" in diagnostic.message
+    mark = len(client.published)
+    client.text_document_did_close(lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=flow)))
+    assert await published(client, included.as_uri(), after=mark) == []

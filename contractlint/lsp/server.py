@@ -220,6 +220,7 @@ class ContractlintServer(LanguageServer):
         self.timers: dict[str, asyncio.TimerHandle] = {}
         self.tasks: set[asyncio.Task] = set()
         self.shown_errors: set[str] = set()
+        self.stopping = False  # after `shutdown`: nothing more is linted
         self._register()
 
     def _register(self) -> None:
@@ -291,6 +292,7 @@ class ContractlintServer(LanguageServer):
                      "open flow is next linted", lsp.MessageType.Warning)
 
     def shutdown_engine(self, params: None) -> None:
+        self.stopping = True
         for timer in self.timers.values():
             timer.cancel()
         self.timers.clear()
@@ -414,6 +416,8 @@ class ContractlintServer(LanguageServer):
         timer = self.timers.pop(uri, None)
         if timer is not None:
             timer.cancel()
+        if self.stopping:
+            return
         loop = asyncio.get_running_loop()
         self.timers[uri] = loop.call_later(delay, lambda: self._start_lint(uri, check_disk))
 
@@ -464,6 +468,8 @@ class ContractlintServer(LanguageServer):
         return await self.lint(uri, buffer.undecodable_on_disk)
 
     async def in_engine(self, work: Callable[..., T], *args: Any) -> T:
+        if self.stopping:
+            raise asyncio.CancelledError  # shut down: the client expects nothing more
         return await asyncio.get_running_loop().run_in_executor(self.engine_thread, work, *args)
 
     def open_flow_paths(self) -> list[Path]:

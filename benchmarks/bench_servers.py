@@ -1,0 +1,208 @@
+"""Benchmark the long-running servers the way editors and agents use them.
+
+    python benchmarks/bench_servers.py [--repeat 30]
+
+The language server (``lsp_*`` functions): a real LSP client drives ``contractlint
+server`` over stdio and measures, in a warm server, the time from sending a change to
+receiving the diagnostics of that version — for a flow, for a Python module, and for a
+flow whose called module changed (CL203 across files). With ``debounce`` 0 this is the
+engine's latency; with the default debounce the quiet period comes on top of it.
+
+Prints medians and 90th percentiles; nothing here is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus" / "kestra-blueprints" / "flows"
+
+# A flow as a team writes it: inputs, plugin defaults, a few tasks, a thin inline script
+# that calls a project module, and one finding the edits toggle.
+FLOW = """id: nightly_load
+namespace: acme.pipelines
+description: Load the day's orders, enrich them and publish the report (日本語 😀)
+
+inputs:
+  - id: day
+    type: DATE
+  - id: region
+    type: STRING
+    defaults: eu
+
+pluginDefaults:
+  - type: io.kestra.plugin.scripts.python
+    values:
+      env:
+        DB_HOST: "{{ secret('DB_HOST') }}"
+        DB_TOKEN: "{{ secret('DB_TOKEN') }}"
+        EXECUTION_ID: "{{ execution.id }}"
+
+tasks:
+  - id: extract
+    type: io.kestra.plugin.scripts.python.Script
+    env:
+      REGION: "{{ inputs.region }}"
+    script: |
+      from acme.extract import run
+      run()
+
+  - id: transform
+    type: io.kestra.plugin.scripts.python.Script
+    env:
+      TZ: UTC
+    script: |
+      import os
+      from acme.transform import run
+      label = "日本語😀"; tz = os.getenv("TZ", "UTC")
+      run(tz)
+
+  - id: report
+    type: io.kestra.plugin.core.log.Log
+    message: "done {{ execution.id }}"
+"""
+MODULE = 'import os\n\n\ndef run(tz=None):\n    return os.environ["{key}"]\n'
+
+
+def _project(root: Path) -> None:
+    (root / ".contractlint.toml").write_text('src = [".", "src"]\n')
+    (root / "src/acme").mkdir(parents=True)
+    (root / "src/acme/__init__.py").write_text("")
+    (root / "src/acme/extract.py").write_text('import os\n\n\ndef run():\n    return os.environ["REGION"]\n')
+    (root / "src/acme/transform.py").write_text(MODULE.format(key="TZ"))
+    (root / "flows").mkdir()
+    (root / "flows/nightly_load.yaml").write_text(FLOW)
+
+
+class _Client:
+    """A pygls client that records when each publication arrives."""
+
+    def __init__(self) -> None:
+        from lsprotocol import types as lsp
+        from pygls.lsp.client import LanguageClient
+
+        self.lsp = lsp
+        self.client = LanguageClient("contractlint-bench", "1")
+        self.arrived: dict[tuple[str, int | None], list[tuple[float, int]]] = {}
+        self.waiting: dict[tuple[str, int | None], asyncio.Event] = {}
+
+        @self.client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def publish(params: lsp.PublishDiagnosticsParams) -> None:
+            key = (params.uri, params.version)
+            self.arrived.setdefault(key, []).append((time.perf_counter(), len(params.diagnostics)))
+            if key in self.waiting:
+                self.waiting[key].set()
+
+        @self.client.feature(lsp.WINDOW_LOG_MESSAGE)
+        def log(params: lsp.LogMessageParams) -> None:
+            if params.type == lsp.MessageType.Error:
+                print(params.message, file=sys.stderr)
+
+    async def start(self, root: Path, debounce: int) -> None:
+        lsp = self.lsp
+        await self.client.start_io(sys.executable, "-m", "contractlint", "server")
+        await self.client.initialize_async(lsp.InitializeParams(
+            capabilities=lsp.ClientCapabilities(),
+            root_uri=root.as_uri(),
+            workspace_folders=[lsp.WorkspaceFolder(uri=root.as_uri(), name="bench")],
+            initialization_options={"debounce": debounce},
+        ))
+        self.client.initialized(lsp.InitializedParams())
+
+    async def stop(self) -> None:
+        await self.client.shutdown_async(None)
+        self.client.exit(None)
+        await self.client.stop()
+
+    async def publication(self, uri: str, version: int | None, after: float) -> float:
+        """When the first publication for ``uri`` (of ``version``) after ``after`` came."""
+        key = (uri, version)
+        while True:
+            found = [at for at, _ in self.arrived.get(key, []) if at >= after]
+            if found:
+                return found[0]
+            event = self.waiting.setdefault(key, asyncio.Event())
+            event.clear()
+            await asyncio.wait_for(event.wait(), timeout=30)
+
+    def open(self, uri: str, text: str, language: str) -> None:
+        lsp = self.lsp
+        self.client.text_document_did_open(lsp.DidOpenTextDocumentParams(
+            text_document=lsp.TextDocumentItem(uri=uri, language_id=language, version=1, text=text)))
+
+    def change(self, uri: str, version: int, text: str) -> float:
+        lsp = self.lsp
+        sent = time.perf_counter()
+        self.client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)]))
+        return sent
+
+
+def _summary(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p90 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
+    return f"median {statistics.median(samples) * 1000:7.1f} ms   p90 {p90 * 1000:7.1f} ms   (n={len(samples)})"
+
+
+async def _lsp_session(repeat: int, debounce: int) -> dict[str, list[float]]:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder).resolve()
+        _project(root)
+        client = _Client()
+        started = time.perf_counter()
+        await client.start(root, debounce)
+        flow_uri = (root / "flows/nightly_load.yaml").as_uri()
+        module_uri = (root / "src/acme/transform.py").as_uri()
+        client.open(flow_uri, FLOW, "yaml")
+        first = await client.publication(flow_uri, 1, started)
+        times: dict[str, list[float]] = {"start-up to first diagnostics": [first - started],
+                                         "flow change → diagnostics": [],
+                                         "module change → its diagnostics": [],
+                                         "module change → calling flow's CL203": []}
+        variants = [FLOW, FLOW.replace('os.getenv("TZ", "UTC")', 'os.environ["TZ"]')]
+        for version in range(2, repeat + 2):
+            sent = client.change(flow_uri, version, variants[version % 2])
+            times["flow change → diagnostics"].append(await client.publication(flow_uri, version, sent) - sent)
+        flow_version = repeat + 1
+        opened = time.perf_counter()
+        client.open(module_uri, MODULE.format(key="TZ"), "python")
+        module_at = await client.publication(module_uri, 1, opened)
+        await client.publication(flow_uri, flow_version, module_at)  # the buffer now stands for the file
+        for version in range(2, repeat + 2):
+            # Alternate between a variable the task provides and one it does not:
+            # the flow's CL203 comes and goes.
+            sent = client.change(module_uri, version, MODULE.format(key="TZ" if version % 2 else "PIPELINE_TZ"))
+            module_at = await client.publication(module_uri, version, sent)
+            times["module change → its diagnostics"].append(module_at - sent)
+            times["module change → calling flow's CL203"].append(
+                await client.publication(flow_uri, flow_version, module_at) - sent)
+        await client.stop()
+        return times
+
+
+def lsp_latency(repeat: int) -> None:
+    """The language server: a change to published diagnostics, warm."""
+    for debounce in (0, 100):
+        times = asyncio.run(_lsp_session(repeat, debounce))
+        print(f"contractlint server, debounce {debounce} ms")
+        for name, samples in times.items():
+            print(f"  {name:40} {_summary(samples)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=30)
+    options = parser.parse_args()
+    lsp_latency(options.repeat)
+
+
+if __name__ == "__main__":
+    main()
