@@ -4,8 +4,9 @@
 
 The language server (``lsp_*`` functions): a real LSP client drives ``contractlint
 server`` over stdio and measures, in a warm server, the time from sending a change to
-receiving the diagnostics of that version — for a flow, for a Python module, and for a
-flow whose called module changed (CL203 across files). With ``debounce`` 0 this is the
+receiving the diagnostics of that version — for a flow, for a Python module, for a
+flow whose called module changed (CL203 across files), and for the largest flow of the
+blueprint corpus when it is next to this clone. With ``debounce`` 0 this is the
 engine's latency; with the default debounce the quiet period comes on top of it.
 
 Prints medians and 90th percentiles; nothing here is asserted.
@@ -184,6 +185,20 @@ async def _lsp_session(repeat: int, debounce: int) -> dict[str, list[float]]:
             times["module change → its diagnostics"].append(module_at - sent)
             times["module change → calling flow's CL203"].append(
                 await client.publication(flow_uri, flow_version, module_at) - sent)
+        largest = max(CORPUS.glob("*.y*ml"), key=lambda path: path.stat().st_size) if CORPUS.is_dir() else None
+        if largest is not None:
+            # The largest real flow (the blueprint corpus, when it is next to this clone),
+            # edited at its end.
+            text = largest.read_text(encoding="utf-8")
+            name = f"largest corpus flow ({text.count(chr(10))} lines) change"
+            times[name] = []
+            corpus_uri = (root / "flows" / largest.name).as_uri()
+            opened = time.perf_counter()
+            client.open(corpus_uri, text, "yaml")
+            await client.publication(corpus_uri, 1, opened)
+            for version in range(2, repeat + 2):
+                sent = client.change(corpus_uri, version, text + ("# edited\n" if version % 2 else ""))
+                times[name].append(await client.publication(corpus_uri, version, sent) - sent)
         await client.stop()
         return times
 
@@ -194,7 +209,7 @@ def lsp_latency(repeat: int) -> None:
         times = asyncio.run(_lsp_session(repeat, debounce))
         print(f"contractlint server, debounce {debounce} ms")
         for name, samples in times.items():
-            print(f"  {name:40} {_summary(samples)}")
+            print(f"  {name:44} {_summary(samples)}")
 
 
 def main() -> None:

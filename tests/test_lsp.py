@@ -61,10 +61,21 @@ def make_client() -> LanguageClient:
     return client
 
 
+async def end(client: LanguageClient) -> None:
+    """Shut the server down; kill it when that fails (a test that failed before the
+    server was initialized), or pytest-lsp would wait for it forever."""
+    try:
+        await asyncio.wait_for(client.shutdown_session(), TIMEOUT)
+    finally:
+        server = client._server  # pygls's subprocess handle
+        if server is not None and server.returncode is None:
+            server.kill()
+
+
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, client_factory=make_client))
 async def client(lsp_client: LanguageClient):
     yield
-    await lsp_client.shutdown_session()
+    await end(lsp_client)
 
 
 def project(root: Path) -> Path:
@@ -377,7 +388,9 @@ async def test_hover_explains_the_rule(client: LanguageClient, tmp_path: Path) -
         text_document=lsp.TextDocumentIdentifier(uri=uri), position=diagnostic.range.start))
     assert hover.contents.kind == lsp.MarkupKind.Markdown
     assert hover.contents.value.startswith("**CL201** `environ-default`: An environment variable read with a default")
-    assert "Why" not in hover.contents.value.splitlines()[0]
+    # Why it matters: the rule's "Why is this bad?" section.
+    assert "\n\nA default hides a deployment mistake: the task runs, against the wrong\n" in hover.contents.value
+    assert hover.range == diagnostic.range
     outside = await client.text_document_hover_async(lsp.HoverParams(
         text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(line=0, character=0)))
     assert outside is None
@@ -466,7 +479,7 @@ main()
                                               client_factory=make_client))
 async def broken_client(lsp_client: LanguageClient):
     yield
-    await lsp_client.shutdown_session()
+    await end(lsp_client)
 
 
 @pytest.mark.asyncio
@@ -511,3 +524,21 @@ async def test_findings_in_an_included_namespace_file_go_to_that_file(client: La
     mark = len(client.published)
     client.text_document_did_close(lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=flow)))
     assert await published(client, included.as_uri(), after=mark) == []
+
+
+@pytest.mark.asyncio
+async def test_a_new_workspace_folder_brings_its_own_settings(client: LanguageClient, tmp_path: Path) -> None:
+    (tmp_path / "first").mkdir()
+    first = project(tmp_path / "first")
+    second = tmp_path / "second"
+    (second / "legacy").mkdir(parents=True)
+    (second / "legacy/.contractlint.toml").write_text('ignore = ["CL201"]\n')
+    await start(client, first)
+    module = second / "legacy/job.py"
+    uri = open_file(client, module, "import os\nv = os.getenv('A', 'b')\n", "python")
+    assert await published(client, uri, 1) == []  # outside every folder: its nearest configuration
+    (second / "legacy/.contractlint.toml").unlink()
+    mark = len(client.published)
+    client.workspace_did_change_workspace_folders(lsp.DidChangeWorkspaceFoldersParams(event=lsp.WorkspaceFoldersChangeEvent(
+        added=[lsp.WorkspaceFolder(uri=second.as_uri(), name="second")], removed=[])))
+    assert [d.code for d in await published(client, uri, 1, after=mark)] == ["CL201"]
