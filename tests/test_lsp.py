@@ -219,6 +219,12 @@ async def test_changes_are_linted_incrementally_and_excluded_files_get_nothing(c
     [diagnostic] = await published(client, uri, 2)
     assert found([diagnostic]) == [("CL201", 2, 19, 2, 19 + len('os.getenv("A", "b")'))]
     assert diagnostic.code_description.href == "https://example.org/contractlint/rules/CL201.md"
+    # An edit past the U+2028 of that line (where str.splitlines would have ended it).
+    change(client, uri, 3, 'os.environ.get("A", "z")',
+           lsp.Range(start=lsp.Position(line=2, character=19), end=lsp.Position(line=2, character=38)))
+    [diagnostic] = await published(client, uri, 3)
+    assert found([diagnostic]) == [("CL201", 2, 19, 2, 19 + len('os.environ.get("A", "z")'))]
+    assert "os.environ.get(…, default)" in diagnostic.message
     excluded = open_file(client, root / "legacy/job.py", "import os\nv = os.getenv('A', 'b')\n", "python")
     assert await published(client, excluded, 1) == []
 
@@ -373,6 +379,11 @@ async def test_invalid_yaml_and_undecodable_files_get_diagnostics_and_the_server
     [unreadable] = await published(client, latin_uri, 1)
     assert unreadable.code == "CL000" and "not valid UTF-8 (byte 0xe9 at offset 7)" in unreadable.message
     assert (unreadable.range.start.line, unreadable.range.start.character) == (0, 7)
+    # A buffer holding a NUL byte is a binary file, as `check` says.
+    binary = open_file(client, root / "flows/binary.yaml", "id: x\nnamespace: \x00\n")
+    [nul] = await published(client, binary, 1)
+    assert (nul.code, nul.range.start.line, nul.range.start.character) == ("CL000", 1, 11)
+    assert "contains a NUL byte" in nul.message
     # Still serving: the flow is fixed and its diagnostics follow.
     change(client, uri, 3, FLOW)
     assert [d.code for d in await published(client, uri, 3)] == ["CL201"]
@@ -542,3 +553,14 @@ async def test_a_new_workspace_folder_brings_its_own_settings(client: LanguageCl
     client.workspace_did_change_workspace_folders(lsp.DidChangeWorkspaceFoldersParams(event=lsp.WorkspaceFoldersChangeEvent(
         added=[lsp.WorkspaceFolder(uri=second.as_uri(), name="second")], removed=[])))
     assert [d.code for d in await published(client, uri, 1, after=mark)] == ["CL201"]
+
+
+def test_check_never_imports_pygls(tmp_path: Path) -> None:
+    import subprocess
+
+    (tmp_path / "job.py").write_text("import os\nv = os.getenv('A', 'b')\n")
+    script = ("import sys\nfrom contractlint.cli import main\ntry:\n    main(['check', 'job.py'])\n"
+              "except SystemExit:\n    pass\nprint(sorted(name for name in sys.modules if name.startswith(('pygls', 'lsprotocol'))))")
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path,
+                               check=False)
+    assert "CL201" in completed.stdout and completed.stdout.rstrip().endswith("[]")

@@ -38,6 +38,8 @@ from urllib.parse import unquote, urlparse
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcContentModified, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 from pygls.uris import from_fs_path, to_fs_path
 
 from contractlint import __version__
@@ -205,9 +207,30 @@ def _kind_wanted(kind: str, only: list[str] | None) -> bool:
 # -- the server --------------------------------------------------------------------------------------
 
 
+class _Protocol(LanguageServerProtocol):
+    """pygls's protocol without pygls's own copy of the open documents: that copy
+    splits lines as ``str.splitlines`` does (at U+2028, form feeds…), and while applying
+    a change it clamps — in place — the positions of the change it is handed, so the
+    server's handler would get them altered. The server keeps the buffers itself
+    (``Buffer``, ``text``)."""
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams) -> Any:
+        yield self.fm.features[lsp.TEXT_DOCUMENT_DID_OPEN], (params,), None
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: lsp.DidChangeTextDocumentParams) -> Any:
+        yield self.fm.features[lsp.TEXT_DOCUMENT_DID_CHANGE], (params,), None
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: lsp.DidCloseTextDocumentParams) -> Any:
+        yield self.fm.features[lsp.TEXT_DOCUMENT_DID_CLOSE], (params,), None
+
+
 class ContractlintServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("contractlint", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
+        super().__init__("contractlint", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
+                         protocol_cls=_Protocol)
         self.options = Options()
         self.encoding = UTF16
         self.session = Session([])
@@ -265,7 +288,7 @@ class ContractlintServer(LanguageServer):
         # The encoding pygls announces, chosen the same way from the client's list.
         chosen = ServerCapabilitiesBuilder.choose_position_encoding(params.capabilities)
         self.encoding = chosen.value if isinstance(chosen, lsp.PositionEncodingKind) else str(chosen)
-        folders = [uri for uri in (folder.uri for folder in params.workspace_folders or [])]
+        folders = [folder.uri for folder in params.workspace_folders or []]
         if not folders and params.root_uri is not None:
             folders = [params.root_uri]
         elif not folders and params.root_path is not None:
