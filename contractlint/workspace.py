@@ -120,9 +120,7 @@ class Workspace:
 
     def check(self, path: Path | str, data: bytes | None = None) -> FileResult:
         """Lint one file — ``data``, else its draft, else the file on disk — with the
-        settings that apply to it, and without what the configuration's ``baseline``
-        records: what ``check`` reports. A file that cannot be read is CL000, as in
-        ``check``."""
+        settings that apply to it. A file that cannot be read is CL000, as in ``check``."""
         resolved = self.resolve(path)
         linter = self.engine(resolved)
         linted = _engine_path(resolved)
@@ -131,8 +129,7 @@ class Workspace:
                 data = self.content(resolved)
             except OSError as error:
                 return self._as_shown(linter.unreadable(linted, error.strerror or str(error)))
-        result = in_large_stack(lambda: linter.lint_bytes(linted, data))
-        return self._as_shown(_without_baselined(result, linter.settings.baseline))
+        return self._as_shown(in_large_stack(lambda: linter.lint_bytes(linted, data)))
 
     def fix(self, path: Path | str, data: bytes | None = None, unsafe: bool = False) -> FixedFile:
         """Apply the file's fixes (safe ones; unsafe ones too with ``unsafe``) to its
@@ -157,8 +154,8 @@ class Workspace:
                     redacted(result.source, result.redactions), redacted(final.source, final.redactions), shown
                 )
             outcome.refused = [self._shown_diagnostic(d) for d in outcome.refused]
-            final = _without_baselined(_offer_no_refused(final, outcome), linter.settings.baseline)
-            return FixedFile(resolved, before, after, diff, outcome.applied, outcome, self._as_shown(final))
+            return FixedFile(resolved, before, after, diff, outcome.applied, outcome,
+                             self._as_shown(_offer_no_refused(final, outcome)))
 
         return in_large_stack(work)
 
@@ -197,7 +194,6 @@ class Workspace:
                 continue  # gone from disk: nothing to re-lint
         return [found.flow for found in dependents(texts, index, changed)]
 
-
     # -- paths in results -----------------------------------------------------------------
 
     def _as_shown(self, result: FileResult) -> FileResult:
@@ -229,21 +225,6 @@ def _engine_path(resolved: Path) -> str:
     from contractlint.project import display_path
 
     return display_path(resolved)
-
-
-def _without_baselined(result: FileResult, baseline: Path | None) -> FileResult:
-    """``result`` without the diagnostics the baseline file records (``ConfigError``
-    when it cannot be read, as ``check`` exits 2)."""
-    if baseline is None:
-        return result
-    import dataclasses
-
-    from contractlint import baseline as baselines
-    from contractlint.reporters import RunReport
-
-    copy = dataclasses.replace(result, diagnostics=list(result.diagnostics))
-    baselines.apply(RunReport(results=[copy]), baseline, None)
-    return copy
 
 
 def _offer_no_refused(result: FileResult, outcome: FixOutcome) -> FileResult:

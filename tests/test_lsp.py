@@ -564,3 +564,19 @@ def test_check_never_imports_pygls(tmp_path: Path) -> None:
     completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path,
                                check=False)
     assert "CL201" in completed.stdout and completed.stdout.rstrip().endswith("[]")
+
+
+@pytest.mark.asyncio
+async def test_what_the_baseline_records_is_not_reported(client: LanguageClient, tmp_path: Path, cli) -> None:
+    root = project(tmp_path)
+    (root / "legacy.py").write_text("import os\n\nvalue = os.getenv('A', 'b')\n")
+    (root / ".contractlint.toml").write_text('src = [".", "src"]\nbaseline = "contractlint-baseline.json"\n')
+    assert cli("check", "--write-baseline", "contractlint-baseline.json", "legacy.py", cwd=root).code == 0
+    await start(client, root)  # the server runs in the test's working directory, not in root
+    text = "import os\n\nvalue = os.getenv('A', 'b')\nother = os.getenv('C', 'd')\n"
+    uri = open_file(client, root / "legacy.py", text, "python")
+    assert found(await published(client, uri, 1)) == [("CL201", 3, 8, 3, 8 + len("os.getenv('C', 'd')"))]
+    (root / "contractlint-baseline.json").unlink()
+    change(client, uri, 2, text)
+    [missing] = await published(client, uri, 2)
+    assert "baseline file" in missing.message and "does not exist" in missing.message

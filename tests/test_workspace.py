@@ -128,20 +128,3 @@ def test_findings_do_not_depend_on_the_working_directory(tmp_path: Path, monkeyp
         assert (result.path, [d.path for d in result.diagnostics]) == ("job.py", ["job.py"])
         assert workspace.absolute(result.path) == root.resolve() / "job.py"
 
-
-def test_what_the_baseline_records_is_not_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli) -> None:
-    from contractlint.config import ConfigError
-
-    root = project(tmp_path / "root")
-    (root / "legacy.py").write_text("import os\n\nvalue = os.getenv('A', 'b')\n")
-    (root / ".contractlint.toml").write_text('baseline = "contractlint-baseline.json"\n')
-    recorded = cli("check", "--write-baseline", "contractlint-baseline.json", "legacy.py", cwd=root)
-    assert recorded.code == 0
-    monkeypatch.chdir(tmp_path)
-    workspace = Workspace(root)
-    assert codes(workspace.check("legacy.py")) == []
-    new = b"import os\n\nvalue = os.getenv('A', 'b')\nother = os.getenv('C', 'd')\n"
-    assert codes(workspace.check("legacy.py", new)) == [("CL201", 4, 9)]
-    (root / "contractlint-baseline.json").unlink()
-    with pytest.raises(ConfigError, match="baseline file .* does not exist"):
-        workspace.check("legacy.py")

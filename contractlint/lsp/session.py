@@ -216,6 +216,7 @@ class Session:
                 if on_disk is not None and not _is_utf8(on_disk):
                     data, undecodable = on_disk, True
             result = workspace.check(target.path, data)
+            result = _without_baselined(workspace, result, workspace.resolver.settings_for(target.path).baseline)
         except ConfigError as error:
             return Outcome(config_error=str(error))
         dependents = []
@@ -248,6 +249,26 @@ class Session:
     def relint_text(self, target: Target, data: bytes) -> FileResult:
         """The result of other content for the same file (a proposed edit)."""
         return target.workspace.check(target.path, data)
+
+
+def _without_baselined(workspace: Workspace, result: FileResult, baseline: Path | None) -> FileResult:
+    """``result`` without what the configuration's ``baseline`` records, as ``check``
+    reports it (``ConfigError`` when the baseline cannot be read, as ``check`` exits 2).
+    Matched by absolute paths: the baseline's are relative to its own folder."""
+    if baseline is None:
+        return result
+    import dataclasses
+
+    from contractlint import baseline as baselines
+    from contractlint.reporters import RunReport
+
+    shown = {str(workspace.absolute(d.path)): d.path for d in result.diagnostics}
+    absolute = dataclasses.replace(result, diagnostics=[
+        dataclasses.replace(d, path=str(workspace.absolute(d.path))) for d in result.diagnostics
+    ])
+    baselines.apply(RunReport(results=[absolute]), baseline, None)
+    kept = [dataclasses.replace(d, path=shown[d.path]) for d in absolute.diagnostics]
+    return dataclasses.replace(result, diagnostics=sorted(kept, key=lambda d: d.sort_key))
 
 
 def _inside(path: Path, root: Path) -> bool:
