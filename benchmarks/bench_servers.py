@@ -1,8 +1,11 @@
 """Benchmark the long-running servers the way editors and agents use them.
 
-    python benchmarks/bench_servers.py [--repeat 30]
+    python benchmarks/bench_servers.py [--repeat 30] [--only lsp]
 
-The language server (``lsp_*`` functions): a real LSP client drives ``contractlint
+Each server is a section: a function that takes the options and returns rows of
+(label, milliseconds), listed in ``SECTIONS``.
+
+The language server (``bench_lsp`` and the ``_lsp``/``_Client`` helpers): a real LSP client drives ``contractlint
 server`` over stdio and measures, in a warm server, the time from sending a change to
 receiving the diagnostics of that version — for a flow, for a Python module, for a
 flow whose called module changed (CL203 across files), and for the largest flow of the
@@ -20,10 +23,13 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus" / "kestra-blueprints" / "flows"
+
+Row = tuple[str, float]
 
 # A flow as a team writes it: inputs, plugin defaults, a few tasks, a thin inline script
 # that calls a project module, and one finding the edits toggle.
@@ -147,10 +153,9 @@ class _Client:
         return sent
 
 
-def _summary(samples: list[float]) -> str:
+def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
-    p90 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
-    return f"median {statistics.median(samples) * 1000:7.1f} ms   p90 {p90 * 1000:7.1f} ms   (n={len(samples)})"
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 async def _lsp_session(repeat: int, debounce: int) -> dict[str, list[float]]:
@@ -203,20 +208,34 @@ async def _lsp_session(repeat: int, debounce: int) -> dict[str, list[float]]:
         return times
 
 
-def lsp_latency(repeat: int) -> None:
-    """The language server: a change to published diagnostics, warm."""
+def bench_lsp(options: argparse.Namespace) -> list[Row]:
+    """The language server's section: a change to published diagnostics, warm, with
+    debounce 0 (the engine) and the default 100 ms (what a user waits)."""
+    rows: list[Row] = []
     for debounce in (0, 100):
-        times = asyncio.run(_lsp_session(repeat, debounce))
-        print(f"contractlint server, debounce {debounce} ms")
+        times = asyncio.run(_lsp_session(options.repeat, debounce))
         for name, samples in times.items():
-            print(f"  {name:44} {_summary(samples)}")
+            label = f"lsp {name}, debounce {debounce}"
+            if len(samples) == 1:
+                rows.append((label, samples[0] * 1000))
+                continue
+            rows.append((f"{label} (median)", statistics.median(samples) * 1000))
+            rows.append((f"{label} (p90)", percentile(samples, 0.9) * 1000))
+    return rows
+
+
+SECTIONS: dict[str, Callable[[argparse.Namespace], list[Row]]] = {"lsp": bench_lsp}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--only", choices=sorted(SECTIONS), action="append",
+                        help="run only this server's section (may be repeated)")
     options = parser.parse_args()
-    lsp_latency(options.repeat)
+    for name in options.only or list(SECTIONS):
+        for label, milliseconds in SECTIONS[name](options):
+            print(f"{label:<72} {milliseconds:8.1f} ms")
 
 
 if __name__ == "__main__":
