@@ -580,3 +580,20 @@ async def test_what_the_baseline_records_is_not_reported(client: LanguageClient,
     change(client, uri, 2, text)
     [missing] = await published(client, uri, 2)
     assert "baseline file" in missing.message and "does not exist" in missing.message
+
+
+@pytest.mark.parametrize(("raw", "problem"), [
+    ([], "initializationOptions must be an object, not list"),
+    ({"debounce": -1}, "'debounce' must be a number of milliseconds from 0 to 10000, not -1"),
+    ({"debounce": True}, "'debounce' must be a number of milliseconds"),
+    ({"config": [1]}, "'config' must be a string or a list of strings"),
+    ({"isolated": "yes"}, "'isolated' must be true or false, not 'yes'"),
+])
+def test_initialization_options_are_checked(raw, problem: str) -> None:
+    from contractlint.lsp.server import Options, parse_options
+
+    with pytest.raises(ValueError, match=problem):
+        parse_options(raw)
+    assert parse_options(None) == Options()
+    assert parse_options({"debounce": 0, "config": "select = ['CL2']", "isolated": True}) == Options(
+        debounce=0, config=("select = ['CL2']",), isolated=True)
