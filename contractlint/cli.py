@@ -1,4 +1,4 @@
-"""The command line: ``check``, ``extract``, ``rule``, ``rules``, ``mcp`` and ``--version``.
+"""The command line: ``check``, ``extract``, ``rule``, ``rules``, ``mcp``, ``server`` and ``--version``.
 
 Exit status: 0 no diagnostics, 1 diagnostics, 2 usage error, invalid
 configuration or internal error (click's own usage errors exit 2 as well).
@@ -452,6 +452,20 @@ def extract_command(flow_file: Path, task_id: str, module: str, function: str, s
     )
     for note in extraction.notes:
         click.echo(note, err=True)
+
+
+@main.command("server")
+def server_command() -> None:
+    """Run the language server over standard input and output (extra: contractlint[lsp])."""
+    import importlib.util
+
+    missing = [name for name in ("pygls", "lsprotocol") if importlib.util.find_spec(name) is None]
+    if missing:
+        _fail(f"`contractlint server` needs the lsp extra ({', '.join(missing)} is not installed): "
+              "pip install 'contractlint[lsp]'")
+    from contractlint.lsp.server import main as serve
+
+    serve()
 
 
 @main.command("rule")

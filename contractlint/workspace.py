@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from contractlint.config import CONFIG_FILE_NAMES, CommandLine
+from contractlint.diagnostics import Diagnostic
 from contractlint.engine import FileResult, Linter
 from contractlint.fixes import FixOutcome
 from contractlint.reporters import RunReport
@@ -94,8 +95,17 @@ class Workspace:
         return resolved
 
     def shown(self, path: Path) -> str:
-        """How diagnostics name a file: relative to the root, ``/`` separators."""
-        return path.relative_to(self.root).as_posix()
+        """How diagnostics name a file: relative to the root, ``/`` separators (a file
+        outside the root — a namespace file a flow includes — by its absolute path)."""
+        absolute = Path(os.path.abspath(path))
+        for candidate in (absolute, Path(os.path.realpath(absolute))):
+            if candidate == self.root or self.root in candidate.parents:
+                return candidate.relative_to(self.root).as_posix()
+        return absolute.as_posix()
+
+    def absolute(self, shown: str) -> Path:
+        """The file a diagnostic's ``path`` names (the inverse of ``shown``)."""
+        return Path(os.path.normpath(self.root / shown))
 
     def is_excluded(self, path: Path) -> bool:
         """Whether the settings exclude ``path`` (``exclude``/``extend-exclude``, as
@@ -172,13 +182,13 @@ class Workspace:
         settings that apply to it. A file that cannot be read is CL000, as in ``check``."""
         resolved = self.resolve(path)
         linter = self.engine(resolved)
-        shown = self.shown(resolved)
+        linted = _engine_path(resolved)
         if data is None:
             try:
                 data = self.content(resolved)
             except UnreadablePath as error:
-                return linter.unreadable(shown, error.reason)
-        return in_large_stack(lambda: linter.lint_bytes(shown, data))
+                return self._as_shown(linter.unreadable(linted, error.reason))
+        return self._as_shown(in_large_stack(lambda: linter.lint_bytes(linted, data)))
 
     def fix(self, path: Path | str, data: bytes | None = None, unsafe: bool = False) -> FixedFile:
         """Apply the file's fixes (safe ones; unsafe ones too with ``unsafe``) to its
@@ -186,23 +196,26 @@ class Workspace:
         resolved = self.resolve(path)
         before = data if data is not None else self.content(resolved)
         linter = self.engine(resolved)
+        linted = _engine_path(resolved)
         shown = self.shown(resolved)
 
         def work() -> FixedFile:
-            result = linter.lint_bytes(shown, before)
+            result = linter.lint_bytes(linted, before)
             if result.source is None:
-                return FixedFile(resolved, before, before, "", 0, FixOutcome(text="", applied=0, refused=[]), result,
-                             result)
+                shown_result = self._as_shown(result)
+                return FixedFile(resolved, before, before, "", 0, FixOutcome(text="", applied=0, refused=[]),
+                                 shown_result, shown_result)
             outcome = fix_text(linter, result, unsafe)
             after = result.source.encode(outcome.text)
-            final = linter.lint_bytes(shown, after) if after != before else result
+            final = linter.lint_bytes(linted, after) if after != before else result
             diff = ""
             if after != before and final.source is not None:
                 diff = unified_diff(
                     redacted(result.source, result.redactions), redacted(final.source, final.redactions), shown
                 )
+            outcome.refused = [self._shown_diagnostic(d) for d in outcome.refused]
             return FixedFile(resolved, before, after, diff, outcome.applied, outcome,
-                             _offer_no_refused(final, outcome), result)
+                             self._as_shown(_offer_no_refused(final, outcome)), self._as_shown(result))
 
         return in_large_stack(work)
 
@@ -309,6 +322,38 @@ class Workspace:
             except UnreadablePath:
                 continue  # gone from disk: nothing to re-lint
         return [found.flow for found in dependents(texts, index, changed)]
+
+    # -- paths in results -----------------------------------------------------------------
+
+    def _as_shown(self, result: FileResult) -> FileResult:
+        """``result`` with every path as ``shown`` names it."""
+        import dataclasses
+
+        source = result.source
+        return dataclasses.replace(
+            result,
+            path=self._shown_text(result.path),
+            diagnostics=[self._shown_diagnostic(d) for d in result.diagnostics],
+            source=dataclasses.replace(source, path=self._shown_text(source.path)) if source is not None else None,
+            included=tuple(dataclasses.replace(file, path=self._shown_text(file.path)) for file in result.included),
+        )
+
+    def _shown_diagnostic(self, diagnostic: Diagnostic) -> Diagnostic:
+        import dataclasses
+
+        return dataclasses.replace(diagnostic, path=self._shown_text(diagnostic.path))
+
+    def _shown_text(self, linted: str) -> str:
+        return self.shown(Path(linted))
+
+
+def _engine_path(resolved: Path) -> str:
+    """The path the engine lints a file as: as ``check`` run from the working directory
+    would show it. The engine reads display paths relative to the working directory
+    (``per-file-ignores`` globs, a module's package), whatever the workspace root is."""
+    from contractlint.project import display_path
+
+    return display_path(resolved)
 
 
 def _status(path: Path) -> tuple | None:

@@ -176,3 +176,22 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def test_findings_do_not_depend_on_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # per-file-ignores globs and display paths are relative to the configuration and
+    # the root, whatever folder the server was started in.
+    root = project(tmp_path / "root")
+    (root / ".contractlint.toml").write_text('per-file-ignores = { "legacy/*" = ["CL201"] }\n')
+    (root / "legacy").mkdir()
+    module = b"import os\n\nvalue = os.getenv('A', 'b')\n"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for cwd in (root, elsewhere):
+        monkeypatch.chdir(cwd)
+        workspace = Workspace(root)
+        assert codes(workspace.check("legacy/job.py", module)) == []
+        result = workspace.check("job.py", module)
+        assert (result.path, [d.path for d in result.diagnostics]) == ("job.py", ["job.py"])
+        assert workspace.absolute(result.path) == root.resolve() / "job.py"
+
