@@ -495,7 +495,7 @@ def _plainly_valid(root: Any) -> bool:
     try:
         return _fast_validator().is_valid(data)
     except ValueError:
-        return False  # text Rust cannot hold (a lone surrogate): let Python's validator decide
+        return False  # data jsonschema-rs cannot take: let Python's validator decide
 
 
 def _plain_scalar(node: Any) -> Any:
