@@ -44,11 +44,9 @@ entries are keyed by content, so a draft that matches a saved file is a hit, and
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,9 +78,15 @@ CACHEDIR_TAG = (
 )
 
 
+try:
+    from _blake2 import blake2b  # hashlib's own, without importing OpenSSL's bindings at start-up
+except ImportError:  # pragma: no cover - an interpreter without the module: the same algorithm
+    from hashlib import blake2b
+
+
 def content_digest(data: bytes) -> str:
     """The digest files are compared by (128 bits of BLAKE2b)."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return blake2b(data, digest_size=16).hexdigest()
 
 
 class CorruptEntry(ValueError):
@@ -350,6 +354,8 @@ def _read_entries(path: Path, fingerprint: str) -> dict[str, list]:
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary file next to ``path`` and rename it over ``path``."""
+    import tempfile
+
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:

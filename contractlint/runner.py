@@ -369,8 +369,9 @@ def _apply_baselines(request: CheckRequest, resolver: Resolver, run: CheckRun) -
             run.notes.append(outcome.message)
         return
     groups: dict[Path, list[FileResult]] = {}
+    settings_for = _settings_by_folder(resolver)
     for result in run.report.results:
-        configured = resolver.settings_for(result.path).baseline
+        configured = settings_for(result.path).baseline
         if configured is not None:
             groups.setdefault(configured, []).append(result)
     for path, results in groups.items():
@@ -397,7 +398,8 @@ def _apply_baselines(request: CheckRequest, resolver: Resolver, run: CheckRun) -
 # that matters: it decides how many processes the work pays for).
 COST_PER_BYTE = {"python": 0.30e-6, "yaml": 0.20e-6}
 COST_PER_FILE = 0.4e-3  # reading, settings, suppressions, the result: whatever the size
-WORKER_START_SECONDS = 0.4  # a worker's process start and imports: what one must save
+FIRST_WORKER_SECONDS = 0.4  # the fork server's start and imports, then a worker: what it must save
+MORE_WORKER_SECONDS = 0.05  # each further worker is a fork of the server
 PARALLEL_MIN_FILES = 16  # fewer files are never worth a process
 MAX_WORKERS = 8
 CHUNK_SECONDS = 0.05  # small enough to balance, large enough that hand-offs are cheap
@@ -427,8 +429,9 @@ def _lint_files(engines: Engines, request: CheckRequest, run: CheckRun, files: l
     results: list[FileResult | None] = [None] * len(files)
     settings: dict[tuple, Settings] = {}
     jobs: list[_Job] = []
+    settings_for = _settings_by_folder(engines.resolver)
     for index, path in enumerate(files):
-        found = engines.resolver.settings_for(path)
+        found = settings_for(path)
         settings[found.identity] = found
         kind = "python" if path.suffix.lower() == ".py" else "yaml"
         if cache is None:
@@ -462,6 +465,20 @@ def _lint_files(engines: Engines, request: CheckRequest, run: CheckRun, files: l
         run.warnings.extend(cache.persist())
 
 
+def _settings_by_folder(resolver: Resolver) -> Callable[[Path | str], Settings]:
+    """``resolver.settings_for`` for files, asked once per folder: a run has thousands
+    of files in a few folders."""
+    known: dict[str, Settings] = {}
+
+    def settings_for(path: Path | str) -> Settings:
+        folder = os.path.dirname(os.fspath(path))
+        if folder not in known:
+            known[folder] = resolver.settings_for_directory(os.path.abspath(folder or "."))
+        return known[folder]
+
+    return settings_for
+
+
 def _worker_count(request: CheckRequest, jobs: list[_Job]) -> int:
     """Worker processes to start besides this one: each must save more time than it costs."""
     if request.jobs is not None:
@@ -472,10 +489,10 @@ def _worker_count(request: CheckRequest, jobs: list[_Job]) -> int:
     total = sum(job.cost for job in jobs)
     workers = 0
     # With w workers the work takes total / (w + 1) and the workers cost their start:
-    # add one while that still gains more than a start costs.
+    # add one while that still gains more than its start costs.
     while workers + 1 < min(MAX_WORKERS + 1, available or 1):
         gain = total / (workers + 1) - total / (workers + 2)
-        if gain <= WORKER_START_SECONDS:
+        if gain <= (FIRST_WORKER_SECONDS if workers == 0 else MORE_WORKER_SECONDS):
             break
         workers += 1
     return workers

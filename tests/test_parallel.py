@@ -31,3 +31,29 @@ def test_worker_processes_give_the_same_report(tmp_path: Path, monkeypatch) -> N
     assert len(alone.report.diagnostics) > 50
     assert summary(split) == summary(alone)
     assert split.internal_errors == alone.internal_errors == []
+
+
+def jobs_of(costs: list[float]):
+    from contractlint.runner import _Job
+
+    return [_Job(index, (), Path(f"f{index}.py"), cost) for index, cost in enumerate(costs)]
+
+
+def test_workers_are_started_only_when_the_work_pays_for_them(monkeypatch) -> None:
+    from contractlint import runner
+
+    monkeypatch.setattr(runner.os, "sched_getaffinity", lambda pid: set(range(4)), raising=False)
+    request = CheckRequest(paths=(".",))
+    assert runner._worker_count(request, jobs_of([0.001] * 10)) == 0  # too few files
+    assert runner._worker_count(request, jobs_of([0.001] * 500)) == 0  # 0.5 s of work: a worker costs more
+    assert runner._worker_count(request, jobs_of([0.01] * 500)) == 3  # 5 s: this process and three workers
+    monkeypatch.setattr(runner.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert runner._worker_count(request, jobs_of([0.01] * 500)) == 1  # two cores: one worker besides this one
+    assert runner._worker_count(CheckRequest(paths=(".",), jobs=3), jobs_of([0.001])) == 2  # as asked
+
+
+def test_chunks_go_out_costliest_first_and_hold_about_the_target() -> None:
+    from contractlint.runner import _chunks
+
+    chunks = _chunks(jobs_of([0.01, 0.5, 0.02, 0.01, 0.2, 0.03]), 0.05)
+    assert [[job.cost for job in chunk] for chunk in chunks] == [[0.5], [0.2], [0.03, 0.02], [0.01, 0.01]]

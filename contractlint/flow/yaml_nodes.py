@@ -91,8 +91,38 @@ def _loader() -> Any:
     if loader is None:
         # The C parser (ruamel.yaml.clib) is ten times faster; marks count characters either way.
         loader = _LOADERS.loader = YAML(typ="safe")
+        if getattr(loader.Parser, "__name__", "") == "CParser":
+            loader.Resolver = _one_version_resolver(loader.Resolver)
     loader.doc_infos.clear()  # one entry per call otherwise, kept for the loader's life
     return loader
+
+
+def _one_version_resolver(base: type) -> type:
+    """ruamel's resolver looks up the YAML version of the stream twice for every scalar
+    (each time raising and catching two AttributeErrors: half the time of composing a
+    flow), and builds its table of patterns for that version anew for every stream. With
+    the C parser the version is the loader's for the whole stream (a ``%YAML`` directive
+    does not change it): it is looked up once per stream, and each version's table is
+    built once (it is only read: no pattern is registered for "any first character",
+    the one case where ruamel's ``resolve`` extends a list of the table)."""
+    tables: dict[Any, Any] = {}
+
+    class OneVersionResolver(base):  # type: ignore[misc, valid-type]
+        @property
+        def versioned_resolver(self) -> Any:
+            found = self.__dict__.get("_contractlint_table")
+            if found is None:
+                version = self.processing_version
+                key = version if isinstance(version, (tuple, str)) else repr(version)
+                found = tables.get(key)
+                if found is None:
+                    found = base.versioned_resolver.fget(self)
+                    if None not in found:  # else resolve() extends its lists: this stream's own
+                        tables[key] = found
+                self.__dict__["_contractlint_table"] = found
+            return found
+
+    return OneVersionResolver
 
 
 # A block level needs at least one column of indentation (three columns stand for one

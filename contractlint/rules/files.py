@@ -508,9 +508,11 @@ def _plain_scalar(node: Any) -> Any:
 
 
 def flow_schema() -> dict[str, Any]:
-    from importlib.resources import files
+    # Read next to this package (importlib.resources would cost more to import than this
+    # whole check takes on a small flow).
+    from pathlib import Path
 
-    return json.loads(files("contractlint").joinpath("schemas/flow.schema.json").read_text("utf-8"))
+    return json.loads((Path(__file__).resolve().parents[1] / "schemas" / "flow.schema.json").read_text("utf-8"))
 
 
 @lru_cache(maxsize=1)
