@@ -389,9 +389,25 @@ class Project:
 def display_path(path: Path) -> str:
     """A path as diagnostics show it: relative to the working directory when inside it,
     with ``/`` separators."""
+    text = os.fspath(path)
+    if os.sep == "/" and _is_plain_relative(text):
+        return text  # what the Path arithmetic below gives for it, at a fraction of the cost
     cwd = Path.cwd()
     try:
         shown = path.absolute().relative_to(cwd) if path.is_absolute() else path
     except ValueError:
         shown = path
     return shown.as_posix().removeprefix("./")
+
+
+def _is_plain_relative(text: str) -> bool:
+    """A relative POSIX path that ``Path(text).as_posix()`` leaves as it is: no empty or
+    ``.`` components, no trailing separator (a run names thousands of files this way)."""
+    return (
+        bool(text)
+        and not text.startswith(("/", "./"))
+        and text != "."
+        and not text.endswith(("/", "/."))
+        and "//" not in text
+        and "/./" not in text
+    )

@@ -61,6 +61,8 @@ class CheckRun:
         that had a fix and are gone)."""
         from collections import Counter
 
+        if not self.before_fix:
+            return {}
         after = {result.path: Counter(d.code for d in result.diagnostics) for result in self.report.results}
         found: dict[str, dict[str, int]] = {}
         for path, result in self.before_fix.items():

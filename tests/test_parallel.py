@@ -1,4 +1,5 @@
-"""A large run is split across worker processes; the split must not change the result."""
+"""A large run is split across worker processes (the split must not change the result), and
+what large runs rely on."""
 
 from __future__ import annotations
 
@@ -57,3 +58,20 @@ def test_chunks_go_out_costliest_first_and_hold_about_the_target() -> None:
 
     chunks = _chunks(jobs_of([0.01, 0.5, 0.02, 0.01, 0.2, 0.03]), 0.05)
     assert [[job.cost for job in chunk] for chunk in chunks] == [[0.5], [0.2], [0.03, 0.02], [0.01, 0.01]]
+
+
+def test_display_paths_of_plain_relative_paths_skip_the_path_arithmetic_and_agree_with_it() -> None:
+    import itertools
+
+    from contractlint.project import _is_plain_relative, display_path
+
+    parts = ["a", ".", "..", "", "b.yaml", "é", " x", "a\\b"]
+    plain = 0
+    for count in range(1, 5):
+        for combination in itertools.product(parts, repeat=count):
+            text = "/".join(combination)
+            if text and _is_plain_relative(text):
+                plain += 1
+                assert display_path(Path(text)) == Path(text).as_posix().removeprefix("./") == text
+    assert plain > 1000
+    assert not _is_plain_relative("./a") and not _is_plain_relative("a//b") and not _is_plain_relative("/a")
