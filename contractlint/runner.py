@@ -363,9 +363,9 @@ def _relint(linter: Linter, run: CheckRun, index: int, result: FileResult) -> No
 def _apply_baselines(request: CheckRequest, resolver: Resolver, run: CheckRun) -> None:
     """``--baseline``/``--write-baseline`` apply to the whole run; otherwise each file
     is filtered through the ``baseline`` of its own configuration (if any)."""
-    from contractlint import baseline
-
     if request.write_baseline is not None or request.baseline is not None:
+        from contractlint import baseline
+
         outcome = baseline.apply(run.report, request.baseline, request.write_baseline)
         if outcome.message:
             run.notes.append(outcome.message)
@@ -376,6 +376,8 @@ def _apply_baselines(request: CheckRequest, resolver: Resolver, run: CheckRun) -
         configured = settings_for(result.path).baseline
         if configured is not None:
             groups.setdefault(configured, []).append(result)
+    if groups:
+        from contractlint import baseline  # imported only when some configuration has one
     for path, results in groups.items():
         part = RunReport(results=results)
         baseline.apply(part, path, None)
