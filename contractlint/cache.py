@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -443,9 +444,15 @@ def cache_folder(settings: Settings) -> Path:
 
 
 def prepare_folder(folder: Path, version_folder: Path) -> None:
-    """The cache folder with its ``.gitignore`` and ``CACHEDIR.TAG``, and its version folder."""
+    """The cache folder with its version folder, and — when the folder is the cache's own
+    (created now, or marked by its ``CACHEDIR.TAG``) — its ``.gitignore`` and tag. An
+    existing folder of the user's (``cache-dir = "build"``) gets no ``.gitignore`` that
+    would hide its files from git."""
+    ours = not folder.exists() or (folder / "CACHEDIR.TAG").is_file()
     version_folder.mkdir(parents=True, exist_ok=True)
-    for name, content in ((".gitignore", GITIGNORE), ("CACHEDIR.TAG", CACHEDIR_TAG)):
+    if not ours:
+        return
+    for name, content in (("CACHEDIR.TAG", CACHEDIR_TAG), (".gitignore", GITIGNORE)):
         try:
             with open(folder / name, "xb") as stream:
                 stream.write(content)
@@ -453,20 +460,26 @@ def prepare_folder(folder: Path, version_folder: Path) -> None:
             continue
 
 
+_VERSION_FOLDER = re.compile(r"[0-9]+\.[0-9][0-9A-Za-z.+-]*")
+_CACHE_FILE = re.compile(r"[0-9a-f]{32}\.json")
+
+
 def evict(folder: Path, keep: set[Path], limit: int = MAX_CACHE_BYTES) -> None:
     """Delete the cache files of ``folder`` used longest ago (every version's) until the
-    rest fit in ``limit`` bytes; the files this run wrote (``keep``) stay."""
+    rest fit in ``limit`` bytes; the files this run wrote (``keep``) stay. Only files
+    named as the cache names them, in folders named as versions, are ever deleted: a
+    ``cache-dir`` pointed at a folder of other files loses none of them."""
     found: list[tuple[float, int, Path]] = []
     try:
         versions = list(os.scandir(folder))
     except OSError:
         return
     for version in versions:
-        if not version.is_dir(follow_symlinks=False):
+        if not version.is_dir(follow_symlinks=False) or not _VERSION_FOLDER.fullmatch(version.name):
             continue
         try:
             for entry in os.scandir(version.path):
-                if entry.is_file(follow_symlinks=False):
+                if entry.is_file(follow_symlinks=False) and _CACHE_FILE.fullmatch(entry.name):
                     status = entry.stat(follow_symlinks=False)
                     found.append((status.st_mtime, status.st_size, Path(entry.path)))
         except OSError:

@@ -307,13 +307,27 @@ def test_entries_unused_for_a_month_are_dropped(tmp_path: Path, monkeypatch) -> 
 
 def test_the_cache_folder_is_kept_within_its_bound_oldest_first(tmp_path: Path) -> None:
     folder = tmp_path / "cache"
-    for age, name in enumerate(["newest", "middle", "oldest"]):
-        path = write(folder, f"0.1.0/{name}.json", "x" * 100)
+    names = {age: f"{age:032x}.json" for age in range(4)}
+    for age in range(3):
+        path = write(folder, f"0.1.0/{names[age]}", "x" * 100)
         os.utime(path, (1_000_000 - age * 1000, 1_000_000 - age * 1000))
-    write(folder, "0.0.9/older-version.json", "x" * 100)
-    os.utime(folder / "0.0.9/older-version.json", (1, 1))
-    cache_module.evict(folder, keep={folder / "0.1.0/oldest.json"}, limit=250)
-    assert sorted(path.name for path in folder.rglob("*.json")) == ["newest.json", "oldest.json"]
+    write(folder, f"0.0.9/{names[3]}", "x" * 100)
+    os.utime(folder / f"0.0.9/{names[3]}", (1, 1))
+    # Files the cache did not name are never its to delete, however old.
+    for other in ("0.1.0/notes.json", "data/" + names[0], "0.1.0/" + names[0] + ".bak"):
+        os.utime(write(folder, other, "y" * 1000), (0, 0))
+    cache_module.evict(folder, keep={folder / "0.1.0" / names[2]}, limit=250)
+    assert sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()) == sorted(
+        ["0.1.0/notes.json", "data/" + names[0], "0.1.0/" + names[0] + ".bak", "0.1.0/" + names[0],
+         "0.1.0/" + names[2]]
+    )
+
+
+def test_a_cache_dir_that_is_a_folder_of_the_users_gets_no_gitignore(inprocess_cli, project: Path) -> None:
+    write(project, "build/keep.txt", "the user's")
+    inprocess_cli("check", "--cache-dir", "build", cwd=project)
+    assert len(list((project / "build").glob("*/*.json"))) == 1
+    assert not (project / "build/.gitignore").exists() and (project / "build/keep.txt").is_file()
 
 
 def test_results_keep_no_text_and_excerpts_are_read_again(project: Path, monkeypatch) -> None:
