@@ -21,6 +21,13 @@ earlier ``src`` root changes what an import resolves to): the modules CL203 foll
 the namespace files a flow includes — and the result. It is reused only when the file
 and every one of those files still have those digests.
 
+A file is not read again to learn that its content is the one cached when its *stat
+signature* (size, modification and change times, inode, device) is the one recorded
+with that content, as git's index and ruff's cache do: a write changes the change time,
+which no tool can set back. A signature is recorded only when the file's last change was
+more than ``RACY_SECONDS`` before it was taken, so a write in the same clock tick as the
+stat (git's "racily clean" file) is always found by its content.
+
 **Safe to share.** A cache file is written whole to a temporary file and renamed over
 the old one, merged with what another run may have written meanwhile (concurrent runs:
 no torn file, at worst a lost entry). A file that does not parse, is of another format,
@@ -65,6 +72,7 @@ CACHE_FORMAT = 1
 DEFAULT_CACHE_DIR = ".contractlint_cache"
 MAX_CACHE_BYTES = 256 * 1024 * 1024
 MAX_UNUSED_DAYS = 30
+RACY_SECONDS = 2  # a signature younger than this may hide a write in the same clock tick
 # Keys about output only: they never change a file's result.
 OUTPUT_KEYS = frozenset({"output-format", "show-source", "docs-url", "cache-dir"})
 # Libraries whose behaviour shows in results: parsing, validation, the wording of
@@ -92,6 +100,18 @@ def content_digest(data: bytes) -> str:
 
 class CorruptEntry(ValueError):
     """A cache entry that does not decode: a miss."""
+
+
+Signature = list  # [size, mtime_ns, ctime_ns, inode, device]
+
+
+def stat_signature(status: os.stat_result, now_ns: int) -> Signature | None:
+    """The signature of a file as ``os.stat`` saw it at ``now_ns`` (``time.time_ns()``);
+    None when its last change is too recent to rule out a write in the same clock tick."""
+    changed = max(status.st_mtime_ns, status.st_ctime_ns)
+    if changed > now_ns - RACY_SECONDS * 1_000_000_000:
+        return None
+    return [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev]
 
 
 # -- fingerprints ---------------------------------------------------------------------
@@ -269,7 +289,8 @@ class PackageCache:
 
     path: Path
     fingerprint: str
-    entries: dict[str, list] = field(default_factory=dict)  # display path → [digest, day, deps, result]
+    # display path → [digest, day, deps, result, signature of the file with that digest or None]
+    entries: dict[str, list] = field(default_factory=dict)
     touched: set[str] = field(default_factory=set)  # entries this run wrote or used on a new day
     hits: int = 0
     misses: int = 0
@@ -278,13 +299,26 @@ class PackageCache:
     def load(cls, path: Path, fingerprint: str) -> PackageCache:
         return cls(path, fingerprint, _read_entries(path, fingerprint))
 
-    def get(self, shown: str, digest: str, current: Callable[[str], str | None]) -> FileResult | None:
-        """The cached result of ``shown`` linted from content ``digest``, when every file it
-        depended on still has the digest it had (``current``); None otherwise."""
+    def get(
+        self,
+        shown: str,
+        current: Callable[[str], str | None],
+        digest: str | None = None,
+        signature: Signature | None = None,
+    ) -> FileResult | None:
+        """The cached result of ``shown`` when the file has the cached content — it has
+        content ``digest``, or the ``signature`` recorded with the cached content — and
+        every file the result depended on still has the digest it had (``current``);
+        None otherwise. A hit by digest records ``signature`` for the next run."""
         entry = self.entries.get(shown)
-        if entry is None or not isinstance(entry, list) or len(entry) != 4 or entry[0] != digest:
+        if entry is None or not isinstance(entry, list) or len(entry) != 5:
             self.misses += 1
             return None
+        same = (digest is not None and entry[0] == digest) or (signature is not None and entry[4] == signature)
+        if not same or not isinstance(entry[0], str):
+            self.misses += 1
+            return None
+        digest = entry[0]
         try:
             for dependency in _list(entry[2]):
                 dependency_path, dependency_digest = _list(dependency, 2)
@@ -296,17 +330,18 @@ class PackageCache:
             self.misses += 1
             return None  # rewritten when the file is linted again
         self.hits += 1
-        if entry[1] != _today():
-            entry[1] = _today()
+        if entry[1] != _today() or (signature is not None and entry[4] != signature):
+            entry[1], entry[4] = _today(), signature if signature is not None else entry[4]
             self.touched.add(shown)
         return result
 
-    def put(self, result: FileResult) -> None:
-        """Remember ``result`` (linted from content ``result.digest``)."""
+    def put(self, result: FileResult, signature: Signature | None = None) -> None:
+        """Remember ``result`` (linted from content ``result.digest``); ``signature``: the
+        file's, taken before that content was read (None: not to be trusted)."""
         if result.digest is None:
             return
         dependencies = [[path, digest] for path, digest in result.dependencies]
-        self.entries[result.path] = [result.digest, _today(), dependencies, encode_result(result)]
+        self.entries[result.path] = [result.digest, _today(), dependencies, encode_result(result), signature]
         self.touched.add(result.path)
 
     def persist(self) -> None:
@@ -319,7 +354,7 @@ class PackageCache:
         oldest = _today() - MAX_UNUSED_DAYS
         kept = {
             shown: entry for shown, entry in entries.items()
-            if isinstance(entry, list) and len(entry) == 4 and type(entry[1]) is int and entry[1] >= oldest
+            if isinstance(entry, list) and len(entry) == 5 and type(entry[1]) is int and entry[1] >= oldest
         }
         document = {
             "contractlint-cache": CACHE_FORMAT,
@@ -408,11 +443,13 @@ class ResultCache:
         self._by_identity[settings.identity] = (settings, self._packages[key])
         return self._packages[key]
 
-    def get(self, settings: Settings, shown: str, digest: str) -> FileResult | None:
-        return self.package_for(settings).get(shown, digest, self.current_digest)
+    def get(
+        self, settings: Settings, shown: str, digest: str | None = None, signature: Signature | None = None
+    ) -> FileResult | None:
+        return self.package_for(settings).get(shown, self.current_digest, digest, signature)
 
-    def put(self, settings: Settings, result: FileResult) -> None:
-        self.package_for(settings).put(result)
+    def put(self, settings: Settings, result: FileResult, signature: Signature | None = None) -> None:
+        self.package_for(settings).put(result, signature)
 
     @property
     def hits(self) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import stat
 import sys
 import traceback
 from collections.abc import Callable
@@ -427,34 +428,40 @@ def _lint_files(engines: Engines, request: CheckRequest, run: CheckRun, files: l
             if result is not None:
                 run.report.results.append(result)
         return
-    from contractlint.cache import ResultCache, content_digest
+    import time
+
+    from contractlint.cache import ResultCache, content_digest, stat_signature
 
     cache = ResultCache() if request.cache else None
     results: list[FileResult | None] = [None] * len(files)
     settings: dict[tuple, Settings] = {}
     jobs: list[_Job] = []
+    signatures: dict[int, list | None] = {}  # the files' stat signatures, taken before they are read
     settings_for = _settings_by_folder(engines.resolver)
+    now = time.time_ns()
     for index, path in enumerate(files):
         found = settings_for(path)
         settings[found.identity] = found
         kind = "python" if path.suffix.lower() == ".py" else "yaml"
-        if cache is None:
-            try:
-                size = os.stat(path).st_size
-            except OSError:
-                size = 0  # reported when it is read
-        else:
-            try:
-                data = path.read_bytes()
-            except OSError:
-                jobs.append(_Job(index, found.identity, path, COST_PER_FILE))  # its lint says why
-                continue
-            hit = cache.get(found, display_path(path), content_digest(data))
+        try:
+            status = os.stat(path)
+        except OSError:
+            jobs.append(_Job(index, found.identity, path, COST_PER_FILE))  # its lint says why
+            continue
+        if cache is not None and stat.S_ISREG(status.st_mode):  # (opening a FIFO would block)
+            shown = display_path(path)
+            signature = signatures[index] = stat_signature(status, now)
+            hit = cache.get(found, shown, signature=signature) if signature is not None else None
+            if hit is None:
+                try:
+                    with open(path, "rb") as handle:
+                        hit = cache.get(found, shown, content_digest(handle.read()), signature)
+                except OSError:
+                    pass  # its lint says why
             if hit is not None:
                 results[index] = hit
                 continue
-            size = len(data)
-        jobs.append(_Job(index, found.identity, path, COST_PER_FILE + size * COST_PER_BYTE[kind]))
+        jobs.append(_Job(index, found.identity, path, COST_PER_FILE + status.st_size * COST_PER_BYTE[kind]))
     workers = _worker_count(request, jobs)
     if workers == 0:
         _lint_jobs(lambda identity: engines.for_settings(settings[identity]), request, run, jobs, results)
@@ -465,7 +472,7 @@ def _lint_files(engines: Engines, request: CheckRequest, run: CheckRun, files: l
         for job in jobs:
             result = results[job.index]
             if result is not None:
-                cache.put(settings[job.identity], result)
+                cache.put(settings[job.identity], result, signatures.get(job.index))
         run.warnings.extend(cache.persist())
 
 

@@ -284,8 +284,8 @@ def test_concurrent_runs_merge_their_entries(tmp_path: Path) -> None:
     second.persist()  # written after the first: keeps its entry
     merged = cache_module.PackageCache.load(path, "f")
     assert sorted(merged.entries) == ["a.yaml", "b.yaml"]
-    assert merged.get("a.yaml", "1", lambda dependency: None).kind == "yaml"
-    assert merged.get("a.yaml", "2", lambda dependency: None) is None  # other content
+    assert merged.get("a.yaml", lambda dependency: None, "1").kind == "yaml"
+    assert merged.get("a.yaml", lambda dependency: None, "2") is None  # other content
     assert cache_module.PackageCache.load(path, "other fingerprint").entries == {}
     assert not list(tmp_path.glob(".c.json.*"))  # no temporary file left behind
 
@@ -344,3 +344,39 @@ def test_results_keep_no_text_and_excerpts_are_read_again(project: Path, monkeyp
     assert sources["flows/load.yaml"].text == (project / "flows/load.yaml").read_text()
     write(project, "_files/etl.py", ETL + "# changed since it was linted\n")
     assert sources.get("_files/etl.py") is None  # no excerpt of other content
+
+
+def test_a_file_whose_stat_signature_is_unchanged_is_not_read_again(inprocess_cli, project: Path, monkeypatch) -> None:
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", 0)
+    cold = inprocess_cli("check", "--output-format", "json", cwd=project)
+    inprocess_cli("check", cwd=project)  # records the signatures of files the first run found racy
+
+    hashed: list[bytes] = []
+    real = cache_module.content_digest
+
+    def counting(data: bytes) -> str:
+        hashed.append(data)
+        return real(data)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(cache_module, "content_digest", counting)
+        assert inprocess_cli("check", "--output-format", "json", cwd=project).stdout == cold.stdout
+    # Only what the fingerprint and the dependencies are made of is read (the configuration,
+    # the plugin defaults, the modules CL203 followed, the included file): no flow is.
+    flows = [path for path in project.rglob("*.y*ml") if path.name != "kestra.yml"]
+    assert len(flows) > 15 and len(hashed) < 10
+    assert not {path.read_bytes() for path in flows} & set(hashed)
+    assert (project / ".contractlint.toml").read_bytes() in hashed
+    # The same size and another content: the signature changes with the write.
+    flow = project / "flows/load.yaml"
+    write(project, "flows/load.yaml", flow.read_text().replace("id: load\n", "id: lead\n", 1))
+    assert '"flow": "company.team.lead"' in inprocess_cli("check", "--output-format", "json", cwd=project).stdout
+
+
+def test_a_signature_taken_right_after_a_write_is_not_trusted() -> None:
+    import time
+
+    status = os.stat(__file__)
+    assert cache_module.stat_signature(status, time.time_ns()) is not None  # this file is older
+    recent = max(status.st_mtime_ns, status.st_ctime_ns) + 1_000_000_000  # a second after its last change
+    assert cache_module.stat_signature(status, recent) is None
