@@ -98,6 +98,11 @@ def main() -> None:
 @click.option("--statistics", is_flag=True, help="Show a count per rule instead of each diagnostic.")
 @click.option("--show-source/--no-show-source", default=None, envvar="CONTRACTLINT_SHOW_SOURCE",
               help="Show the offending source lines (default: on a terminal).")
+@click.option("--no-cache", is_flag=True, envvar="CONTRACTLINT_NO_CACHE",
+              help="Lint every file, without reading or writing the cache of results.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar="CONTRACTLINT_CACHE_DIR",
+              help="Where the results of unchanged files are kept (default: the `cache-dir` key, else "
+                   ".contractlint_cache in the configuration's folder).")
 @click.option("--show-settings", is_flag=True, help="Show the settings the first PATH is linted with, and where "
               "each value comes from; lint nothing.")
 @click.option("--show-files", is_flag=True, help="List the files that would be linted; lint nothing.")
@@ -113,7 +118,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], output_format: str | None,
           unsafe_fixes: bool | None, show_fixes: bool, exit_non_zero_on_fix: bool, diff: bool,
           stdin_filename: str | None, force_exclude: bool | None, baseline: Path | None,
           write_baseline: Path | None, exit_zero: bool, statistics: bool, show_source: bool | None,
-          show_settings: bool, show_files: bool, quiet: bool, verbose: bool, color_choice: str | None,
+          no_cache: bool, cache_dir: Path | None, show_settings: bool, show_files: bool, quiet: bool, verbose: bool, color_choice: str | None,
           no_color: bool) -> None:
     """Lint flows and Python modules under PATHS (default: the current directory; - is standard input)."""
     from contractlint.config import ConfigError
@@ -139,7 +144,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], output_format: str | None,
     cwd = Path.cwd()
     try:
         command_line = _command_line(ctx, config, isolated, select, extend_select, ignore, output_format,
-                                     show_source, force_exclude, unsafe_fixes, kestra_version)
+                                     show_source, force_exclude, unsafe_fixes, kestra_version, cache_dir)
         from contractlint.resolver import Resolver
 
         resolver = Resolver(command_line, cwd, stdin_filename=stdin_filename)
@@ -168,6 +173,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], output_format: str | None,
             stdin_data=stdin_data,
             baseline=baseline,
             write_baseline=write_baseline,
+            cache=not no_cache,
         )
         run = run_check(request, resolver)
     except ConfigError as error:
@@ -186,7 +192,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], output_format: str | None,
         statistics=statistics,
         unsafe_fixes=settings.unsafe_fixes,
         quiet=quiet,
-        srcroot=_source_root(run, resolver),
+        srcroot=_source_root(run, resolver) if settings.output_format == "sarif" and not statistics else None,
         cwd=cwd,
         annotation_root=_annotation_root(),
         docs_url=settings.docs_url,
@@ -236,7 +242,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], output_format: str | None,
 
 
 def _command_line(ctx: click.Context, config: tuple[str, ...], isolated: bool, select, extend_select, ignore,
-                  output_format, show_source, force_exclude, unsafe_fixes, kestra_version):
+                  output_format, show_source, force_exclude, unsafe_fixes, kestra_version, cache_dir=None):
     """The command line as the configuration layers see it: ``--config`` split into
     the file and the overrides (ruff's rule: an existing file is a file, anything else
     with ``=`` is an override), and where each flag's value came from."""
@@ -259,6 +265,7 @@ def _command_line(ctx: click.Context, config: tuple[str, ...], isolated: bool, s
         ("ignore", "ignore", "--ignore"), ("output_format", "output-format", "--output-format"),
         ("show_source", "show-source", "--show-source"), ("force_exclude", "force-exclude", "--force-exclude"),
         ("unsafe_fixes", "unsafe-fixes", "--unsafe-fixes"), ("kestra_version", "kestra-version", "--kestra-version"),
+        ("cache_dir", "cache-dir", "--cache-dir"),
     ):
         if ctx.get_parameter_source(parameter) == ParameterSource.ENVIRONMENT:
             option = next(p for p in ctx.command.params if p.name == parameter)
@@ -278,8 +285,12 @@ def _command_line(ctx: click.Context, config: tuple[str, ...], isolated: bool, s
         force_exclude=force_exclude,
         unsafe_fixes=unsafe_fixes,
         labels=labels,
-        # As written: the target resolution parses it and names this flag (or variable) when it is wrong.
-        extra={"kestra-version": kestra_version} if kestra_version is not None else {},
+        extra={
+            # As written: the target resolution parses it and names this flag (or variable) when it is wrong.
+            **({"kestra-version": kestra_version} if kestra_version is not None else {}),
+            # A setting: relative to the working directory, as every path on the command line.
+            **({"cache-dir": Path(os.path.abspath(cache_dir))} if cache_dir is not None else {}),
+        },
     )
 
 

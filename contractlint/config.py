@@ -26,6 +26,7 @@ from the configuration of the working directory, as ruff takes them.
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 import sys
@@ -172,6 +173,8 @@ KEYS: tuple[Key, ...] = (
         "task", _as_frozenset),
     Key("baseline", {"type": "string"}, None, "baseline file: report only diagnostics not recorded in it",
         _as_path),
+    Key("cache-dir", {"type": "string"}, ".contractlint_cache", "where the results of files that did not change "
+        "are kept (`--no-cache`: none are)", _as_path),
     Key("respect-gitignore", {"type": "boolean"}, True, "skip files that git ignores", scope="run"),
     Key("force-exclude", {"type": "boolean"}, False, "apply `exclude` to files named on the command line too",
         scope="run"),
@@ -302,7 +305,23 @@ def config_schema() -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=1)
+def _fast_config_validator() -> Any:
+    import jsonschema_rs
+
+    return jsonschema_rs.Draft202012Validator(config_schema(), pattern_options=jsonschema_rs.RegexOptions())
+
+
 def validate_table(table: dict[str, Any], where: str) -> None:
+    """A table that is valid costs a check in Rust (jsonschema-rs); Python's jsonschema is
+    imported only to word what is wrong with one that is not."""
+    try:
+        valid = _fast_config_validator().is_valid(table)
+    except (ValueError, RecursionError):
+        valid = False  # a TOML date, or nesting Rust refuses: let Python's validator say what
+    if valid:
+        _check_aliases(table, where)
+        return
     from jsonschema import Draft202012Validator
 
     validator = Draft202012Validator(config_schema())

@@ -9,6 +9,7 @@ reads), so files can be linted in any order, in parallel, or from a cache.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,38 @@ class FileResult:
     redactions: tuple[Span, ...] = ()
     # Namespace files the flows include, when a diagnostic is in one: for excerpts.
     included: tuple[SourceFile, ...] = ()
+    # The files the result depends on besides this one — modules CL203 followed,
+    # included namespace files, and where a module was looked for and not found —
+    # each with the digest of the content read (None: absent). See ``Project``.
+    dependencies: tuple[tuple[str, str | None], ...] = ()
+    # Kept when ``source`` is let go (``lean``), or read from the cache: the digest of
+    # the bytes linted; the modules a flow's imports may load (None: not recorded);
+    # and (display path, digest) of the files with diagnostics, whose text reporters
+    # that show source read again, checked against the digest.
+    digest: str | None = None
+    imports: tuple[str, ...] | None = None
+    texts: tuple[tuple[str, str], ...] = ()
+
+    def lean(self) -> FileResult:
+        """This result without the texts it holds (a large run keeps thousands): what
+        the reporters need of them is kept in ``imports`` and ``texts``."""
+        if self.source is None and not self.included:
+            return self
+        from contractlint.flow_index import imported_modules
+
+        imports = self.imports
+        if imports is None and self.kind == "flow" and self.source is not None:
+            imports = tuple(sorted(imported_modules(self.source.text)))
+        reported = {d.path for d in self.diagnostics}
+        texts = list(self.texts)
+        if self.source is not None and self.digest is not None and self.path in reported:
+            texts.append((self.path, self.digest))
+        digests = dict(self.dependencies)
+        for included in self.included:
+            digest = digests.get(os.path.abspath(included.path))
+            if included.path in reported and digest is not None:
+                texts.append((included.path, digest))
+        return replace(self, source=None, included=(), imports=imports, texts=tuple(dict.fromkeys(texts)))
 
 
 def _without_fixes_in(diagnostics: list[Diagnostic], regions: list[tuple[int, int]]) -> list[Diagnostic]:
@@ -72,6 +105,14 @@ class Linter:
     # -- entry points --------------------------------------------------------------
 
     def lint_bytes(self, path: str, data: bytes) -> FileResult:
+        """The file's result, with the files it depended on (``FileResult.dependencies``)."""
+        with self.project.dependencies.collecting() as reads:
+            result = self._lint_bytes(path, data)
+        if reads:
+            result.dependencies = tuple(sorted(reads.items()))
+        return result
+
+    def _lint_bytes(self, path: str, data: bytes) -> FileResult:
         from contractlint.rules.files import unreadable_file
 
         try:

@@ -171,14 +171,20 @@ def unresolved_imports(results: list, resolver: Any) -> list[tuple[str, str, str
     found: list[tuple[str, str, str]] = []
     projects: dict[tuple, Project] = {}
     for result in results:
-        if result.kind != "flow" or result.source is None:
+        if result.kind != "flow":
+            continue
+        if result.imports is not None:
+            imported = result.imports  # the text was let go (a large run) or never read (the cache)
+        elif result.source is not None:
+            imported = tuple(imported_modules(result.source.text))
+        else:
             continue
         settings = resolver.settings_for(result.path)
         if settings.identity not in projects:
             projects[settings.identity] = Project(root=settings.root, src=settings.src)
         project = projects[settings.identity]
         by_top: dict[str, list[str]] = {}
-        for name in imported_modules(result.source.text):
+        for name in imported:
             by_top.setdefault(name.partition(".")[0], []).append(name)
         for top, names in sorted(by_top.items()):
             if is_stdlib(top) or any(project.find_module(name) is not None for name in names):

@@ -1,9 +1,20 @@
 """What rules may know beyond the file in hand: the project's settings, the Kestra it
 targets, its global plugin defaults or Policies, and its Python modules (read and
-parsed at most once, never run)."""
+parsed at most once, never run).
+
+A file's result can depend on other files: the modules CL203 follows into, the
+namespace files a flow includes, and where a module is *not* (a module that appears
+in an earlier ``src`` root changes what an import resolves to). Every look-up records
+the files it consulted in a ``DependencyLog`` (path → digest of the content read, None
+for a file that is absent), also when the answer comes from this project's memory, so
+that ``Linter.lint_bytes`` can say exactly what a result depended on and the result
+cache can tell when it is stale."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,6 +65,50 @@ class FollowedEnv:
     opened: bool = False  # it loads variables nobody can list (dotenv, os.environ.update(x))
 
 
+Reads = dict[str, "str | None"]  # absolute path → digest of its content (None: no such file)
+
+
+class DependencyLog:
+    """The files the computations in progress consulted. ``collecting`` opens a record;
+    what is noted goes to the innermost one, and a record that closes is added to the one
+    around it (a memoised answer's files are part of every result that uses it)."""
+
+    def __init__(self) -> None:
+        self._open: list[Reads] = []
+
+    def note(self, path: Path | str, digest: str | None) -> None:
+        if self._open:
+            self._open[-1][os.path.abspath(path)] = digest
+
+    def replay(self, reads: Reads) -> None:
+        if self._open and reads:
+            self._open[-1].update(reads)
+
+    @contextmanager
+    def collecting(self) -> Iterator[Reads]:
+        reads: Reads = {}
+        self._open.append(reads)
+        try:
+            yield reads
+        finally:
+            self._open.pop()
+            self.replay(reads)
+
+
+def file_digest(path: Path | str) -> str | None:
+    """The digest of a regular file's content; None when there is none to read."""
+    from contractlint.cache import content_digest
+
+    try:
+        # Checked before opening: opening a FIFO would block.
+        if not os.path.isfile(path):
+            return None
+        with open(path, "rb") as handle:
+            return content_digest(handle.read())
+    except OSError:
+        return None
+
+
 @dataclass(eq=False)
 class Project:
     root: Path
@@ -70,17 +125,43 @@ class Project:
     drafts: dict[Path, bytes] = field(default_factory=dict, repr=False)
     _sources: dict[Path, SourceFile | None] = field(default_factory=dict, repr=False)
     _stamps: dict[Path, tuple] = field(default_factory=dict, repr=False)  # what each source was read from
-    _modules: dict[Path, PythonCode | None] = field(default_factory=dict, repr=False)
-    _infos: dict[str, ModuleInfo | None] = field(default_factory=dict, repr=False)
-    _calls: dict[str, FollowedEnv | None] = field(default_factory=dict, repr=False)
-    _imports: dict[tuple[str, ...], FollowedEnv] = field(default_factory=dict, repr=False)
-    _found: dict[str, Path | None] = field(default_factory=dict, repr=False)
+    # Memoised answers, each with the files it consulted (``_remembered``).
+    _modules: dict[Path, tuple[PythonCode | None, Reads]] = field(default_factory=dict, repr=False)
+    _infos: dict[str, tuple[ModuleInfo | None, Reads]] = field(default_factory=dict, repr=False)
+    _calls: dict[str, tuple[FollowedEnv | None, Reads]] = field(default_factory=dict, repr=False)
+    _imports: dict[tuple[str, ...], tuple[FollowedEnv, Reads]] = field(default_factory=dict, repr=False)
+    _found: dict[str, tuple[Path | None, Reads]] = field(default_factory=dict, repr=False)
+    _digests: dict[str, str | None] = field(default_factory=dict, repr=False)
+    dependencies: DependencyLog = field(default_factory=DependencyLog, repr=False)
+
+    def _remembered(self, table: dict, key: object, compute: Callable[[], object]) -> object:
+        """``table[key]``, computed once; the files the computation consulted are noted
+        again whenever the answer is used."""
+        if key in table:
+            value, reads = table[key]
+            self.dependencies.replay(reads)
+            return value
+        with self.dependencies.collecting() as reads:
+            value = compute()
+        table[key] = (value, reads)
+        return value
+
+    def _note_file(self, path: Path) -> None:
+        """``path`` is a file whose content a result depends on."""
+        key = os.path.abspath(path)
+        if key not in self._digests:
+            draft = self.drafts.get(path.resolve()) if self.drafts else None
+            if draft is None:
+                self._digests[key] = file_digest(path)
+            else:
+                from contractlint.cache import content_digest
+
+                self._digests[key] = content_digest(draft)
+        self.dependencies.note(key, self._digests[key])
 
     def find_module(self, dotted: str) -> Path | None:
         """The file of module ``a.b.c`` under the first ``src`` root that has it."""
-        if dotted not in self._found:
-            self._found[dotted] = self._find_module(dotted)
-        return self._found[dotted]
+        return self._remembered(self._found, dotted, lambda: self._find_module(dotted))
 
     def _find_module(self, dotted: str) -> Path | None:
         parts = dotted.split(".")
@@ -91,9 +172,11 @@ class Project:
             for candidate in (base.with_suffix(".py"), base / "__init__.py"):
                 try:
                     if self.is_file(candidate):
+                        self._note_file(candidate)
                         return candidate
                 except OSError:  # a name too long for the file system: not a module here
                     continue
+                self.dependencies.note(candidate, None)  # a module here would be found first
         return None
 
     def find_namespace_file(self, namespace: str | None, name: str, other: str | None = None) -> Path | None:
@@ -115,7 +198,9 @@ class Project:
                 continue  # a folder of the flow's own namespace files
             candidate = folder.joinpath(*parts)
             if self.is_file(candidate):
+                self._note_file(candidate)
                 return candidate
+            self.dependencies.note(candidate, None)  # a file here would be included instead
         return None
 
     def is_file(self, path: Path) -> bool:
@@ -129,14 +214,21 @@ class Project:
         when it cannot be read or decoded (its own lint run reports that)."""
         key = path.resolve()
         if key not in self._sources:
+            from contractlint.cache import content_digest
             from contractlint.source import SourceFile, UndecodableFile, UnreadablePath, read_file
 
             self._stamps[key] = self._stamp(key)
             try:
                 data = self.drafts[key] if key in self.drafts else read_file(path)
-                self._sources[key] = SourceFile.from_bytes(display_path(path), data)
-            except (UnreadablePath, UndecodableFile):
+            except UnreadablePath:
+                data = None
+            # The digest of the bytes read, not of the file as it may be later.
+            self._digests[os.path.abspath(path)] = None if data is None else content_digest(data)
+            try:
+                self._sources[key] = None if data is None else SourceFile.from_bytes(display_path(path), data)
+            except UndecodableFile:
                 self._sources[key] = None
+        self._note_file(path)
         return self._sources[key]
 
     def _stamp(self, key: Path) -> tuple:
@@ -162,19 +254,19 @@ class Project:
     def module_code(self, path: Path) -> PythonCode | None:
         """The parsed module at ``path``; None when it cannot be read or parsed (the
         module's own lint run reports that, with a position)."""
-        key = path.resolve()
-        if key not in self._modules:
-            from contractlint.python.code import PythonSyntaxError, module_code
+        return self._remembered(self._modules, path.resolve(), lambda: self._module_code(path))
 
-            source = self.source_file(path)
-            code = module_code(source) if source is not None else None
-            try:
-                if code is not None:
-                    code.parse()  # now, so a syntax error is known here
-            except PythonSyntaxError:
-                code = None
-            self._modules[key] = code
-        return self._modules[key]
+    def _module_code(self, path: Path) -> PythonCode | None:
+        from contractlint.python.code import PythonSyntaxError, module_code
+
+        source = self.source_file(path)
+        code = module_code(source) if source is not None else None
+        try:
+            if code is not None:
+                code.parse()  # now, so a syntax error is known here
+        except PythonSyntaxError:
+            code = None
+        return code
 
     def package_of(self, code: PythonCode) -> str | None:
         """The package a project module belongs to (what its relative imports are
@@ -200,6 +292,7 @@ class Project:
         self._sources.pop(path.resolve(), None)
         self._stamps.pop(path.resolve(), None)
         self._modules.pop(path.resolve(), None)
+        self._digests.pop(os.path.abspath(path), None)
         self._found.clear()
         self._infos.clear()
         self._calls.clear()
@@ -218,16 +311,16 @@ class Project:
     def module_info(self, dotted: str) -> ModuleInfo | None:
         """The environment facts of project module ``dotted``; None when it is not in a
         ``src`` root or does not parse."""
-        if dotted not in self._infos:
-            from contractlint.python.environ import module_info
+        return self._remembered(self._infos, dotted, lambda: self._module_info(dotted))
 
-            info = None
-            path = self.find_module(dotted)
-            code = self.module_code(path) if path is not None else None
-            if path is not None and code is not None:
-                info = module_info(code, dotted, is_package=path.name == "__init__.py")
-            self._infos[dotted] = info
-        return self._infos[dotted]
+    def _module_info(self, dotted: str) -> ModuleInfo | None:
+        from contractlint.python.environ import module_info
+
+        path = self.find_module(dotted)
+        code = self.module_code(path) if path is not None else None
+        if path is not None and code is not None:
+            return module_info(code, dotted, is_package=path.name == "__init__.py")
+        return None
 
     def resolve_function(self, qualified: str, hops: int = MAX_REEXPORT_HOPS) -> tuple[ModuleInfo, str] | None:
         """``pipelines.load.run`` → (the module ``pipelines.load``, ``"run"``), following
@@ -257,30 +350,29 @@ class Project:
     def import_env(self, modules: tuple[str, ...]) -> FollowedEnv:
         """What importing ``modules`` runs: their import-time reads, and those of the
         project modules they import in turn."""
-        if modules not in self._imports:
-            followed = FollowedEnv()
-            pending = list(modules)
-            seen: set[str] = set()
-            while pending and len(seen) < MAX_FOLLOWED_MODULES:
-                dotted = pending.pop(0)
-                if dotted in seen:
-                    continue
-                seen.add(dotted)
-                info = self.module_info(dotted)
-                if info is None:
-                    continue
-                self._collect(followed, info, info.import_time_reads, (), info.import_time_opened)
-                pending.extend(info.import_time_modules)
-            self._imports[modules] = followed
-        return self._imports[modules]
+        return self._remembered(self._imports, modules, lambda: self._import_env(modules))
+
+    def _import_env(self, modules: tuple[str, ...]) -> FollowedEnv:
+        followed = FollowedEnv()
+        pending = list(modules)
+        seen: set[str] = set()
+        while pending and len(seen) < MAX_FOLLOWED_MODULES:
+            dotted = pending.pop(0)
+            if dotted in seen:
+                continue
+            seen.add(dotted)
+            info = self.module_info(dotted)
+            if info is None:
+                continue
+            self._collect(followed, info, info.import_time_reads, (), info.import_time_opened)
+            pending.extend(info.import_time_modules)
+        return followed
 
     def call_env(self, qualified: str) -> FollowedEnv | None:
         """What calling project function ``qualified`` reads, following the functions it
         calls (in its module and in other project modules, bounded); None when
         ``qualified`` is not a project function."""
-        if qualified not in self._calls:
-            self._calls[qualified] = self._follow_call(qualified)
-        return self._calls[qualified]
+        return self._remembered(self._calls, qualified, lambda: self._follow_call(qualified))
 
     def _follow_call(self, qualified: str) -> FollowedEnv | None:
         start = self.resolve_function(qualified)
@@ -335,9 +427,25 @@ class Project:
 def display_path(path: Path) -> str:
     """A path as diagnostics show it: relative to the working directory when inside it,
     with ``/`` separators."""
+    text = os.fspath(path)
+    if os.sep == "/" and _is_plain_relative(text):
+        return text  # what the Path arithmetic below gives for it, at a fraction of the cost
     cwd = Path.cwd()
     try:
         shown = path.absolute().relative_to(cwd) if path.is_absolute() else path
     except ValueError:
         shown = path
     return shown.as_posix().removeprefix("./")
+
+
+def _is_plain_relative(text: str) -> bool:
+    """A relative POSIX path that ``Path(text).as_posix()`` leaves as it is: no empty or
+    ``.`` components, no trailing separator (a run names thousands of files this way)."""
+    return (
+        bool(text)
+        and not text.startswith(("/", "./"))
+        and text != "."
+        and not text.endswith(("/", "/."))
+        and "//" not in text
+        and "/./" not in text
+    )

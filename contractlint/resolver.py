@@ -52,6 +52,7 @@ class Resolver:
         self._nearest: dict[str, Path | None] = {}  # folder → nearest configuration at or above it
         self._settings: dict[tuple[Path, Path | None], Settings] = {}
         self._git_tops: dict[str, Path | None] = {}
+        self._keys: dict[str, tuple[Path, Path | None]] = {}  # folder → (root, configuration)
         self.fixed: Settings | None = None  # --config FILE: one settings for every file
         if command_line.config is not None:
             config = command_line.config
@@ -94,13 +95,18 @@ class Resolver:
         """The settings of the files in ``directory``."""
         if self.fixed is not None:
             return self.fixed
-        config = self.configuration_for_directory(directory)
-        if config is not None:
-            root = config.parent
-        else:
-            top = self.git_top(directory)
-            root = top if top is not None else self.cwd
-        key = (root, config)
+        key = self._keys.get(directory) if isinstance(directory, str) else None
+        if key is None:
+            config = self.configuration_for_directory(directory)
+            if config is not None:
+                root = config.parent
+            else:
+                top = self.git_top(directory)
+                root = top if top is not None else self.cwd
+            key = (root, config)
+            if isinstance(directory, str):
+                self._keys[directory] = key  # a run asks for each folder thousands of times
+        root, config = key
         if key not in self._settings:
             layers = [file_layer(config)] if config is not None else []
             settings = settings_from_layers([*layers, *self._top], root, config)

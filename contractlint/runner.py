@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import re
+import stat
 import sys
 import traceback
 from collections.abc import Callable
@@ -49,7 +51,11 @@ class CheckRequest:
     stdin_data: bytes | None = None
     baseline: Path | None = None
     write_baseline: Path | None = None
-    jobs: int | None = None  # worker processes; None: one per core for large read-only runs
+    # Processes that lint (this one included); None: as many as the work pays for.
+    jobs: int | None = None
+    # Read and write the result cache (``contractlint.cache``); the CLI's default, off
+    # with --no-cache. --fix and --diff lint every file afresh whatever this says.
+    cache: bool = False
 
 
 @dataclass
@@ -69,6 +75,8 @@ class CheckRun:
         that had a fix and are gone)."""
         from collections import Counter
 
+        if not self.before_fix:
+            return {}
         after = {result.path: Counter(d.code for d in result.diagnostics) for result in self.report.results}
         found: dict[str, dict[str, int]] = {}
         for path, result in self.before_fix.items():
@@ -193,7 +201,9 @@ def _run_check(request: CheckRequest, resolver: Resolver) -> CheckRun:
         if run_settings.force_exclude and request.stdin_filename is not None and _excluded(Path(name), resolver):
             return run  # as ruff: an excluded --stdin-filename is not linted with --force-exclude
         linter = engines.for_path(name)
-        _lint_one(linter, request, run, name, None, request.stdin_data)
+        result = _lint_one(linter, request, run, name, None, request.stdin_data)
+        if result is not None:
+            run.report.results.append(result)
         if request.stdin_filename is None and run.report.results:
             run.report.results[-1] = _renamed(run.report.results[-1], STDIN_PATH)
     else:
@@ -371,9 +381,9 @@ def _relint(linter: Linter, run: CheckRun, index: int, result: FileResult) -> No
 def _apply_baselines(request: CheckRequest, resolver: Resolver, run: CheckRun) -> None:
     """``--baseline``/``--write-baseline`` apply to the whole run; otherwise each file
     is filtered through the ``baseline`` of its own configuration (if any)."""
-    from contractlint import baseline
-
     if request.write_baseline is not None or request.baseline is not None:
+        from contractlint import baseline
+
         outcome = baseline.apply(run.report, request.baseline, request.write_baseline)
         if outcome.message:
             run.notes.append(outcome.message)
@@ -388,10 +398,13 @@ def apply_configured_baselines(report: RunReport, resolver: Resolver) -> None:
     from contractlint import baseline
 
     groups: dict[Path, list[FileResult]] = {}
+    settings_for = _settings_by_folder(resolver)
     for result in report.results:
-        configured = resolver.settings_for(result.path).baseline
+        configured = settings_for(result.path).baseline
         if configured is not None:
             groups.setdefault(configured, []).append(result)
+    if groups:
+        from contractlint import baseline  # imported only when some configuration has one
     for path, results in groups.items():
         part = RunReport(results=results)
         baseline.apply(part, path, None)
@@ -399,85 +412,276 @@ def apply_configured_baselines(report: RunReport, resolver: Resolver) -> None:
         report.stale_baseline += part.stale_baseline
 
 
-# Below this many files a process pool costs more (starting workers, importing the
-# linter in each) than it saves.
-PARALLEL_MIN_FILES = 64
+# -- linting many files -------------------------------------------------------------
+#
+# A file's result depends only on its bytes, its settings and the files it names
+# (``FileResult.dependencies``), so files are linted in any order, in any process, or
+# not at all when the cache has their result. What is kept of each result is lean: no
+# texts (``FileResult.lean``); reporters read again the few files with diagnostics.
+#
+# Worker processes pay only for enough work: each costs a process start and the import
+# of the linter (hundreds of milliseconds on two cores, more without bytecode), so they
+# are started by the estimated cost of the files to lint (bytes, weighted by kind), and
+# this process lints too. The files go out largest first, in chunks handed to whichever
+# process is free, so no process is left with the one big file at the end.
+
+# Seconds of work per byte, measured on the corpus and on real modules (a ratio is all
+# that matters: it decides how many processes the work pays for).
+COST_PER_BYTE = {"python": 0.30e-6, "yaml": 0.20e-6}
+COST_PER_FILE = 0.4e-3  # reading, settings, suppressions, the result: whatever the size
+FIRST_WORKER_SECONDS = 0.4  # the fork server's start and imports, then a worker: what it must save
+MORE_WORKER_SECONDS = 0.05  # each further worker is a fork of the server
+PARALLEL_MIN_FILES = 16  # fewer files are never worth a process
 MAX_WORKERS = 8
+CHUNK_SECONDS = 0.05  # small enough to balance, large enough that hand-offs are cheap
+
+
+@dataclass(frozen=True)
+class _Job:
+    index: int  # position in the run's file list: results keep that order
+    identity: tuple  # the settings' identity
+    path: Path
+    cost: float  # estimated seconds
 
 
 def _lint_files(engines: Engines, request: CheckRequest, run: CheckRun, files: list[Path]) -> None:
-    """Lint files here, or — for a large read-only run — in worker processes. Per-file
-    analysis depends only on the file and its settings, so the split cannot change the
-    result; fixes are applied here, where files are written (flows first, so that what
-    they said before a module they import was fixed is known)."""
-    workers = _worker_count(request, len(files))
-    if workers <= 1:
-        if request.fix:
-            files = sorted(files, key=lambda path: path.suffix.lower() == ".py")
-        for path in files:
-            _lint_path(engines.for_path(path), request, run, path)
+    """Lint ``files`` (or take their results from the cache), here or also in worker
+    processes. Fixes are applied here, where files are written, one file at a time
+    (flows first, so that what they said before a module they import was fixed is known)."""
+    if request.fix or request.diff:
+        for path in sorted(files, key=lambda path: path.suffix.lower() == ".py") if request.fix else files:
+            result = _lint_path(engines.for_path(path), request, run, path)
+            if result is not None:
+                run.report.results.append(result)
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    import time
 
-    settings = {}
-    jobs = []
-    for path in files:
-        found = engines.resolver.settings_for(path)
+    from contractlint.cache import ResultCache, content_digest, stat_signature
+
+    cache = ResultCache() if request.cache else None
+    results: list[FileResult | None] = [None] * len(files)
+    settings: dict[tuple, Settings] = {}
+    jobs: list[_Job] = []
+    signatures: dict[int, list | None] = {}  # the files' stat signatures, taken before they are read
+    settings_for = _settings_by_folder(engines.resolver)
+    now = time.time_ns()
+    for index, path in enumerate(files):
+        found = settings_for(path)
         settings[found.identity] = found
-        jobs.append((found.identity, path))
-    # More chunks than workers, interleaved, so one slow folder does not idle the rest.
-    chunks = [jobs[start :: workers * 4] for start in range(workers * 4)]
+        kind = "python" if path.suffix.lower() == ".py" else "yaml"
+        try:
+            status = os.stat(path)
+        except OSError:
+            jobs.append(_Job(index, found.identity, path, COST_PER_FILE))  # its lint says why
+            continue
+        if cache is not None and stat.S_ISREG(status.st_mode):  # (opening a FIFO would block)
+            shown = display_path(path)
+            signature = signatures[index] = stat_signature(status, now)
+            hit = cache.get(found, shown, signature=signature) if signature is not None else None
+            if hit is None:
+                try:
+                    with open(path, "rb") as handle:
+                        hit = cache.get(found, shown, content_digest(handle.read()), signature)
+                except OSError:
+                    pass  # its lint says why
+            if hit is not None:
+                results[index] = hit
+                continue
+        jobs.append(_Job(index, found.identity, path, COST_PER_FILE + status.st_size * COST_PER_BYTE[kind]))
+    workers = _worker_count(request, jobs)
+    if workers == 0:
+        _lint_jobs(lambda identity: engines.for_settings(settings[identity]), request, run, jobs, results)
+    else:
+        _lint_in_parallel(engines, settings, request, run, jobs, results, workers)
+    run.report.results.extend(result for result in results if result is not None)
+    if cache is not None:
+        for job in jobs:
+            result = results[job.index]
+            if result is not None:
+                cache.put(settings[job.identity], result, signatures.get(job.index))
+        run.warnings.extend(cache.persist())
+
+
+def _settings_by_folder(resolver: Resolver) -> Callable[[Path | str], Settings]:
+    """``resolver.settings_for`` for files, asked once per folder: a run has thousands
+    of files in a few folders."""
+    known: dict[str, Settings] = {}
+
+    def settings_for(path: Path | str) -> Settings:
+        folder = os.path.dirname(os.fspath(path))
+        if folder not in known:
+            known[folder] = resolver.settings_for_directory(os.path.abspath(folder or "."))
+        return known[folder]
+
+    return settings_for
+
+
+def _worker_count(request: CheckRequest, jobs: list[_Job]) -> int:
+    """Worker processes to start besides this one: each must save more time than it costs."""
+    if request.jobs is not None:
+        return max(0, request.jobs - 1)
+    if len(jobs) < PARALLEL_MIN_FILES:
+        return 0
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    total = sum(job.cost for job in jobs)
+    workers = 0
+    # With w workers the work takes total / (w + 1) and the workers cost their start:
+    # add one while that still gains more than its start costs.
+    while workers + 1 < min(MAX_WORKERS + 1, available or 1):
+        gain = total / (workers + 1) - total / (workers + 2)
+        if gain <= (FIRST_WORKER_SECONDS if workers == 0 else MORE_WORKER_SECONDS):
+            break
+        workers += 1
+    return workers
+
+
+def _lint_jobs(
+    linter_for: Callable[[tuple], Linter],
+    request: CheckRequest,
+    run: CheckRun,
+    jobs: list[_Job],
+    results: list[FileResult | None],
+) -> None:
+    """Lint ``jobs`` in this process (``linter_for``: the engine of a settings identity);
+    each result goes to its place in ``results``, lean."""
+    for job in jobs:
+        result = _lint_path(linter_for(job.identity), request, run, job.path)
+        if result is not None:
+            results[job.index] = result.lean()
+
+
+def _chunks(jobs: list[_Job], target: float) -> list[list[_Job]]:
+    """Jobs grouped into chunks of about ``target`` seconds, the costliest first."""
+    chunks: list[list[_Job]] = []
+    current: list[_Job] = []
+    cost = 0.0
+    for job in sorted(jobs, key=lambda job: -job.cost):
+        current.append(job)
+        cost += job.cost
+        if cost >= target:
+            chunks.append(current)
+            current, cost = [], 0.0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _lint_in_parallel(
+    engines: Engines,
+    settings: dict[tuple, Settings],
+    request: CheckRequest,
+    run: CheckRun,
+    jobs: list[_Job],
+    results: list[FileResult | None],
+    workers: int,
+) -> None:
+    """Hand out chunks, costliest first, to ``workers`` worker processes and to this
+    process: each worker has at most two chunks waiting, and this process lints the next
+    chunk whenever theirs are topped up, until none is left."""
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    total = sum(job.cost for job in jobs)
+    pending = deque(_chunks(jobs, min(CHUNK_SECONDS, total / (8 * (workers + 1)))))
     methods = multiprocessing.get_all_start_methods()
-    # Not fork: this runs in a thread, and forking a threaded process is unsafe.
+    # Not fork: this runs in a thread, and forking a threaded process is unsafe. The fork
+    # server imports the linter once; each worker starts as a copy of it.
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for partial in pool.map(_lint_chunk, [(settings, request, chunk) for chunk in chunks if chunk]):
-            run.report.results.extend(partial.report.results)
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(WORKER_MODULES)
+    in_flight: set = set()
+
+    def top_up(pool: ProcessPoolExecutor) -> None:
+        while pending and len(in_flight) < 2 * workers:
+            chunk = pending.popleft()
+            needed = {job.identity: settings[job.identity] for job in chunk}
+            in_flight.add(pool.submit(_lint_chunk, (needed, request, chunk)))
+
+    def collect(done: set) -> None:
+        for future in done:
+            in_flight.discard(future)
+            partial, indexed = future.result()
+            for index, result in indexed:
+                results[index] = result
             run.internal_errors.extend(partial.internal_errors)
             run.warnings.extend(partial.warnings)
 
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        top_up(pool)
+        while pending:
+            _lint_jobs(lambda identity: engines.for_settings(settings[identity]), request, run, pending.popleft(),
+                       results)
+            collect({future for future in in_flight if future.done()})
+            top_up(pool)
+        while in_flight:
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            collect(done)
 
-def _worker_count(request: CheckRequest, files: int) -> int:
-    if request.jobs is not None:
-        return request.jobs
-    if request.fix or request.diff or files < PARALLEL_MIN_FILES:
-        return 1
-    import os
 
-    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(MAX_WORKERS, available if available is not None else 1, files // (PARALLEL_MIN_FILES // 2)))
+# What a worker needs, imported once by the fork server rather than by each worker.
+WORKER_MODULES = [
+    "contractlint.runner",
+    "contractlint.rules.advisories",
+    "contractlint.rules.credentials",
+    "contractlint.rules.environment",
+    "contractlint.rules.fallbacks",
+    "contractlint.rules.files",
+    "contractlint.rules.handoff",
+    "contractlint.rules.inline_scripts",
+    "contractlint.rules.migration",
+    "contractlint.rules.noqa",
+    "contractlint.rules.renames",
+    "contractlint.flow.model",
+    "contractlint.python.analysis",
+    "ruamel.yaml",
+    "jsonschema_rs",
+]
 
 
-def _lint_chunk(job: tuple[dict[tuple, Settings], CheckRequest, list[tuple[tuple, Path]]]) -> CheckRun:
-    """A worker process's share of the files (a module-level function: it is pickled)."""
-    settings, request, files = job
+def _lint_chunk(job: tuple[dict[tuple, Settings], CheckRequest, list[_Job]]) -> tuple[CheckRun, list]:
+    """A worker process's chunk (a module-level function: it is pickled): the lean
+    results with their places in the run, and what went wrong."""
+    settings, request, chunk = job
 
-    def work() -> CheckRun:
-        linters: dict[tuple, Linter] = {}
+    def work() -> tuple[CheckRun, list]:
         run = CheckRun(report=RunReport(results=[]))
-        for identity, path in files:
-            if identity not in linters:
-                linters[identity] = build_linter(settings[identity])
-            _lint_path(linters[identity], request, run, path)
-        return run
+        results: list[FileResult | None] = [None] * len(chunk)
+        local = [dataclasses.replace(entry, index=position) for position, entry in enumerate(chunk)]
+        _lint_jobs(lambda identity: _worker_linter(settings[identity]), request, run, local, results)
+        return run, [(entry.index, result) for entry, result in zip(chunk, results) if result is not None]
 
     return in_large_stack(work)
 
 
-def _lint_path(linter: Linter, request: CheckRequest, run: CheckRun, path: Path) -> None:
+_WORKER_LINTERS: dict[tuple, Linter] = {}
+
+
+def _worker_linter(settings: Settings) -> Linter:
+    """A worker's engine per configuration, kept for the chunks that follow."""
+    if settings.identity not in _WORKER_LINTERS:
+        _WORKER_LINTERS[settings.identity] = build_linter(settings)
+    return _WORKER_LINTERS[settings.identity]
+
+
+def _lint_path(linter: Linter, request: CheckRequest, run: CheckRun, path: Path) -> FileResult | None:
+    """The result of the file at ``path`` (None: an internal error, in ``run``)."""
     shown = display_path(path)
     try:
         data = read_file(path)
     except UnreadablePath as error:
-        run.report.results.append(linter.unreadable(shown, error.reason))
-        return
-    _lint_one(linter, request, run, shown, path, data)
+        return linter.unreadable(shown, error.reason)
+    return _lint_one(linter, request, run, shown, path, data)
 
 
-def _lint_one(linter: Linter, request: CheckRequest, run: CheckRun, shown: str, path: Path | None, data: bytes) -> None:
+def _lint_one(
+    linter: Linter, request: CheckRequest, run: CheckRun, shown: str, path: Path | None, data: bytes
+) -> FileResult | None:
+    from contractlint.cache import content_digest
+
     try:
         result = linter.lint_bytes(shown, data)
+        result.digest = content_digest(data)
         if request.fix:
             run.before_fix[shown] = result
         if (request.fix or request.diff) and result.source is not None:
@@ -488,9 +692,10 @@ def _lint_one(linter: Linter, request: CheckRequest, run: CheckRun, shown: str, 
         details = "".join(traceback.format_exception(error)).rstrip()
         run.internal_errors.append(f"internal error while linting {shown}: {error!r}\n{details}")
         # The file keeps a result that says it was not checked: it is counted, and the
-        # summary never calls a run with a file nobody checked clean.
+        # summary never calls a run with a file nobody checked clean. It has no digest:
+        # the cache never keeps it.
         result = linter.internal_error(shown, error)
-    run.report.results.append(result)
+    return result
 
 
 def _trial(linter: Linter, result: FileResult) -> FileResult:

@@ -23,6 +23,14 @@ def corpus() -> Path:
     return CORPUS
 
 
+def _reads_shared(cwd: Path, args: tuple[str, ...]) -> bool:
+    """Whether a run works in ``../shared``, which tests only read: such a run must not
+    leave a result cache there."""
+    shared = SHARED.resolve()
+    places = [Path(cwd).resolve(), *(Path(cwd, arg).resolve() for arg in args if not arg.startswith("-"))]
+    return any(place == shared or shared in place.parents for place in places)
+
+
 @dataclass
 class Completed:
     code: int
@@ -37,6 +45,8 @@ class Completed:
 def run_cli(*args: str, cwd: Path, stdin: bytes | None = None, env: dict[str, str] | None = None) -> Completed:
     """Run `python -m contractlint` as a user would, in ``cwd``, without a terminal."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith("CONTRACTLINT_")}
+    if _reads_shared(cwd, args):
+        environment["CONTRACTLINT_NO_CACHE"] = "1"
     environment.update(env or {})
     process = subprocess.run(
         [sys.executable, "-m", "contractlint", *args],
@@ -68,6 +78,8 @@ def inprocess_cli(monkeypatch: pytest.MonkeyPatch):
         except TypeError:  # click >= 8.2 always keeps stderr apart
             runner = CliRunner()
         environment = {key: None for key in os.environ if key.startswith("CONTRACTLINT_") or key == "NO_COLOR"}
+        if _reads_shared(cwd, args):
+            environment["CONTRACTLINT_NO_CACHE"] = "1"
         environment.update(env or {})
         with monkeypatch.context() as patch:
             patch.chdir(cwd)

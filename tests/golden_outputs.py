@@ -1,6 +1,8 @@
 """The golden outputs of ``tests/test_golden.py``: contractlint's JSON report of the
 Kestra blueprint corpus and of ``flows_fixtures``, byte for byte, as
-``contractlint check <path> --format json`` prints them from the repository root.
+``contractlint check <path> --format json --no-cache`` prints them from the repository
+root (the linter itself, not the result cache: ``tests/test_cache.py`` checks that a
+cached run prints what a cold run prints).
 
 A change that moves findings on purpose regenerates them (one command, from anywhere):
 
@@ -34,7 +36,7 @@ def report(name: str) -> bytes:
     """What contractlint prints today for the golden file ``name``."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith("CONTRACTLINT_")}
     process = subprocess.run(
-        [sys.executable, "-m", "contractlint", "check", TARGETS[name], "--format", "json"],
+        [sys.executable, "-m", "contractlint", "check", TARGETS[name], "--format", "json", "--no-cache"],
         cwd=REPO, capture_output=True, env=environment, check=False,
     )
     if process.returncode not in (0, 1) or process.stderr:

@@ -179,3 +179,28 @@ def test_duplicate_keys_are_found_in_any_mapping() -> None:
     source = SourceFile.from_bytes("f.yaml", b"id: a\nnamespace: b\ntasks:\n  - id: t\n    id: u\n")
     duplicates = list(yn.duplicate_keys(yn.compose_documents(source)[0]))
     assert [(d.key, d.first_line, d.node.start_mark.line + 1) for d in duplicates] == [("id", 4, 5)]
+
+
+def test_the_loaders_resolver_tags_every_node_as_ruamels_own_does() -> None:
+    # compose_documents looks the YAML version up once per stream (yaml_nodes._loader):
+    # every node of the fixtures (and of the corpus when present) gets ruamel's own tag.
+    from ruamel.yaml import YAML
+
+    from conftest import CORPUS, REPO
+
+    paths = sorted((REPO / "flows_fixtures").rglob("*.y*ml"))
+    if CORPUS.is_dir():
+        paths += sorted(CORPUS.glob("*.y*ml"))[:150]
+    texts = [path.read_text("utf-8", errors="replace") for path in paths]
+    texts.append("%YAML 1.1\n---\na: yes\nb: 0o17\nc: 1_000\nd: ~\ne: 2001-12-14\nf: .inf\ng: 0x1F\nh: on\n")
+    plain = YAML(typ="safe")
+    compared = 0
+    for text in texts:
+        try:
+            ours = yn.compose_documents(SourceFile.from_bytes("f.yaml", text.encode()))
+        except yn.YamlError:
+            continue
+        theirs = [node for node in plain.compose_all(text) if node is not None]
+        assert [[yn.tag_of(n) for n in yn.walk(d)] for d in ours] == [[yn.tag_of(n) for n in yn.walk(d)] for d in theirs]
+        compared += 1
+    assert compared > 20

@@ -8,7 +8,9 @@ nothing here does (``to_data`` shares objects and bounds the expanded size).
 
 from __future__ import annotations
 
+import re
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -42,14 +44,12 @@ class DuplicateKey:
 
 def compose_documents(source: SourceFile) -> list[Any]:
     """Every document of the file as a root node; ``YamlError`` if it does not parse."""
-    from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-    depth = _max_flow_depth(source.text)
-    if depth > MAX_NESTING:
+    depth = _excess_depth(source.text)
+    if depth is not None:
         raise YamlError(f"document is nested {depth} levels deep (limit {MAX_NESTING})", 1, 1)
-    # The C parser (ruamel.yaml.clib) is ten times faster; marks count characters either way.
-    loader = YAML(typ="safe")
+    loader = _loader()
     limit = sys.getrecursionlimit()
     try:
         sys.setrecursionlimit(max(limit, 10_000))
@@ -85,8 +85,71 @@ def _clean_message(message: str) -> str:
     return " ".join(message.split())
 
 
+_LOADERS = threading.local()
+
+
+def _loader() -> Any:
+    """This thread's YAML loader: building one looks for plug-ins on disk, which costs more
+    than composing a small flow, and ``compose_all`` starts afresh on every call."""
+    from ruamel.yaml import YAML
+
+    loader = getattr(_LOADERS, "loader", None)
+    if loader is None:
+        # The C parser (ruamel.yaml.clib) is ten times faster; marks count characters either way.
+        loader = _LOADERS.loader = YAML(typ="safe")
+        if getattr(loader.Parser, "__name__", "") == "CParser":
+            loader.Resolver = _one_version_resolver(loader.Resolver)
+    loader.doc_infos.clear()  # one entry per call otherwise, kept for the loader's life
+    return loader
+
+
+def _one_version_resolver(base: type) -> type:
+    """ruamel's resolver looks up the YAML version of the stream twice for every scalar
+    (each time raising and catching two AttributeErrors: half the time of composing a
+    flow), and builds its table of patterns for that version anew for every stream. With
+    the C parser the version is the loader's for the whole stream (a ``%YAML`` directive
+    does not change it): it is looked up once per stream, and each version's table is
+    built once (it is only read: no pattern is registered for "any first character",
+    the one case where ruamel's ``resolve`` extends a list of the table)."""
+    tables: dict[Any, Any] = {}
+
+    class OneVersionResolver(base):  # type: ignore[misc, valid-type]
+        @property
+        def versioned_resolver(self) -> Any:
+            found = self.__dict__.get("_contractlint_table")
+            if found is None:
+                version = self.processing_version
+                key = version if isinstance(version, (tuple, str)) else repr(version)
+                found = tables.get(key)
+                if found is None:
+                    found = base.versioned_resolver.fget(self)
+                    if None not in found:  # else resolve() extends its lists: this stream's own
+                        tables[key] = found
+                self.__dict__["_contractlint_table"] = found
+            return found
+
+    return OneVersionResolver
+
+
+# A block level needs at least one column of indentation (three columns stand for one
+# level here): an indentation this long, or this many opening brackets, is needed to
+# nest deeper than MAX_NESTING.
+_DEEP_INDENT = re.compile(r"^ {%d}" % (3 * (MAX_NESTING + 1)), re.MULTILINE)
+
+
+def _excess_depth(text: str) -> int | None:
+    """The rough nesting depth of flow collections and indentation when it exceeds
+    MAX_NESTING, else None. Cheap enough to run before the parser: counting and one
+    regular-expression search run in C; the exact depth is worked out only for a text
+    that could be too deep."""
+    if text.count("[") + text.count("{") <= MAX_NESTING and _DEEP_INDENT.search(text) is None:
+        return None
+    depth = _max_flow_depth(text)
+    return depth if depth > MAX_NESTING else None
+
+
 def _max_flow_depth(text: str) -> int:
-    """Rough nesting depth of flow collections and indentation, cheap enough to run first."""
+    """Rough nesting depth of flow collections and indentation."""
     deepest = bracket_depth(text, "[{", "]}")
     # Block nesting needs at least one column of indentation per level.
     longest_indent = max((len(line) - len(line.lstrip(" ")) for line in text.split("\n")), default=0)
@@ -237,61 +300,49 @@ def to_data(root: Any, scalar: Callable[[Any], Any] | None = None) -> Any:
     were expanded is bounded by MAX_EXPANDED_NODES, so validation cannot blow up, and
     an alias that contains itself is refused. ``scalar`` turns a scalar node into its
     value (default: ``scalar_value``, the YAML 1.2 resolved value).
+
+    Collections are remembered (an alias is its anchor's node, so a collection can be
+    reached twice; a scalar reached twice is merely converted twice); the walk recurses
+    once per level, which ``compose_documents`` bounds (MAX_NESTING).
     """
     convert = scalar_value if scalar is None else scalar
-    order = _post_order(root)
-    sizes: dict[int, int] = {}
-    built: dict[int, Any] = {}
-    for node in order:  # children before parents
-        if is_mapping(node):
-            size = 1 + sum(sizes[id(k)] + sizes[id(v)] for k, v in node.value)
-            built[id(node)] = {_key(built, k): built[id(v)] for k, v in node.value}
-        elif is_sequence(node):
-            size = 1 + sum(sizes[id(child)] for child in node.value)
-            built[id(node)] = [built[id(child)] for child in node.value]
-        else:
+    built: dict[int, tuple[Any, int]] = {}  # collection → (data, expanded size)
+    open_collections: set[int] = set()  # being built: an alias to one is a cycle
+
+    def build(node: Any) -> tuple[Any, int]:
+        kind = node.id
+        if kind == "scalar":
+            return convert(node), 1
+        done = built.get(id(node))
+        if done is not None:
+            return done
+        if id(node) in open_collections:
+            raise ExpansionTooLarge("an alias refers to a node that contains it")
+        open_collections.add(id(node))
+        if kind == "mapping":
+            data: Any = {}
             size = 1
-            built[id(node)] = convert(node)
+            for key_node, value_node in node.value:
+                key, key_size = build(key_node)
+                value, value_size = build(value_node)
+                if not isinstance(key, str):
+                    key = str(key_node.value if key_node.id == "scalar" else key)
+                data[key] = value
+                size += key_size + value_size
+        else:
+            data = []
+            size = 1
+            for child in node.value:
+                value, child_size = build(child)
+                data.append(value)
+                size += child_size
         if size > MAX_EXPANDED_NODES:
             raise ExpansionTooLarge(f"aliases expand to more than {MAX_EXPANDED_NODES} nodes")
-        sizes[id(node)] = size
-    return built[id(root)]
+        open_collections.discard(id(node))
+        built[id(node)] = (data, size)
+        return data, size
 
-
-def _post_order(root: Any) -> list[Any]:
-    """Each node once, after all its children; ExpansionTooLarge on an alias cycle."""
-    order: list[Any] = []
-    state: dict[int, bool] = {}  # False: children being visited; True: done
-    stack: list[tuple[Any, bool]] = [(root, False)]
-    while stack:
-        node, children_done = stack.pop()
-        if children_done:
-            state[id(node)] = True
-            order.append(node)
-            continue
-        if id(node) in state:
-            if state[id(node)] is False:
-                raise ExpansionTooLarge("an alias refers to a node that contains it")
-            continue
-        state[id(node)] = False
-        stack.append((node, True))
-        if is_mapping(node):
-            children = [child for pair in node.value for child in pair]
-        elif is_sequence(node):
-            children = list(node.value)
-        else:
-            children = []
-        for child in reversed(children):
-            if state.get(id(child)) is False:
-                raise ExpansionTooLarge("an alias refers to a node that contains it")
-            if id(child) not in state:
-                stack.append((child, False))
-    return order
-
-
-def _key(built: dict[int, Any], key_node: Any) -> str:
-    value = built.get(id(key_node))
-    return value if isinstance(value, str) else str(key_node.value if is_scalar(key_node) else value)
+    return build(root)[0]
 
 
 def scalar_value(node: Any) -> Any:

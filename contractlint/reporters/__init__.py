@@ -8,6 +8,7 @@ look-ups: the CLI decides colour, source excerpts and the SARIF source root).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,15 +35,56 @@ class RunReport:
     def files(self) -> int:
         return len(self.results)
 
-    def sources(self) -> dict[str, object]:
+    def sources(self) -> Mapping[str, object]:
         """Each file's text by display path: the linted files, and the namespace files
-        their flows include (a diagnostic may be in one)."""
+        their flows include (a diagnostic may be in one). A result that let its text go
+        (``FileResult.lean``, or one from the cache) names the files with diagnostics
+        and their digests instead: those are read when a reporter asks for them."""
         found: dict[str, object] = {}
+        digests: dict[str, str] = {}
         for result in self.results:
             for included in result.included:
                 found.setdefault(included.path, included)
+            for shown, digest in result.texts:
+                digests.setdefault(shown, digest)
         found.update({result.path: result.source for result in self.results if result.source is not None})
-        return found
+        return SourceTexts(found, digests)
+
+
+class SourceTexts(Mapping):
+    """Texts by display path: those held, and those read on demand — a file is read
+    once, and only if it still has the content that was linted (a file that changed
+    since has no text here: an excerpt of other content would point at the wrong place)."""
+
+    def __init__(self, held: dict[str, object], digests: dict[str, str]) -> None:
+        self._held = held
+        self._digests = {shown: digest for shown, digest in digests.items() if shown not in held}
+
+    def __getitem__(self, shown: str) -> object:
+        if shown not in self._held and shown in self._digests:
+            self._held[shown] = _read_again(shown, self._digests.pop(shown))
+        return self._held[shown]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**dict.fromkeys(self._held), **dict.fromkeys(self._digests)})
+
+    def __len__(self) -> int:
+        return len(self._held) + len(self._digests)
+
+
+def _read_again(shown: str, digest: str) -> object:
+    import os
+
+    from contractlint.cache import content_digest
+    from contractlint.source import SourceFile, UndecodableFile
+
+    try:
+        if not os.path.isfile(shown):  # checked before opening: a FIFO would block
+            return None
+        data = Path(shown).read_bytes()
+        return SourceFile.from_bytes(shown, data) if content_digest(data) == digest else None
+    except (OSError, UndecodableFile):
+        return None
 
 
 @dataclass(frozen=True)

@@ -286,18 +286,18 @@ tasks:
 
     def check_flow(self, flow: Flow, context: RuleContext) -> Iterable[Diagnostic]:
         try:
-            data = yn.to_data(flow.root, scalar=_jackson_scalar)
+            valid = _plainly_valid(flow.root)
         except yn.ExpansionTooLarge as error:
             # An alias bomb: one finding says the flow cannot be checked, rather than
             # one per alias of the bomb.
-            data = None
+            valid = None
             yield self.flow_diagnostic(flow, Span(1, 1, 1, 2), f"Flow cannot be checked: YAML {error}")
-        if data is not None:
-            yield from self._schema_errors(flow, data)
+        if valid is False:
+            yield from self._schema_errors(flow, yn.to_data(flow.root, scalar=_jackson_scalar))
         yield from self._duplicate_ids(flow, flow.tasks, "task")
         yield from self._duplicate_ids(flow, flow.triggers, "trigger")
         yield from self._duplicate_input_ids(flow)
-        if data is not None:
+        if valid is not None:
             yield from self._aliases(flow)
 
     def _aliases(self, flow: Flow) -> Iterator[Diagnostic]:
@@ -473,13 +473,94 @@ def _alias_uses(root: Any, text: str) -> Iterator[tuple[int, str, bool]]:
         stack.extend(child for _, child, _ in reversed(children))
 
 
+# -- validation: a fast verdict, then words for an invalid flow ---------------------------
+#
+# jsonschema-rs (Rust) decides whether a flow is valid, on the flow as plain JSON data
+# (``_plain_scalar``); only a flow it rejects is validated again with Python's jsonschema,
+# which words the errors and reads scalars as Kestra's Jackson does (``_jackson_scalar``:
+# ``id: 1`` is the string "1", ``disabled: "true"`` is true). Jackson's coercions only
+# ever make a flow *more* valid, so "valid as plain data" implies "valid for Jackson":
+# the schema constrains strings (pattern, length) only where it requires a string, and
+# its ``if`` conditions test string patterns and enums that no number or boolean text
+# can meet (``tests/test_schema_dialects.py`` checks both assumptions). A flow that only
+# coercion makes valid costs the slow path and yields no finding. Patterns run in Rust's
+# ``regex`` (linear time) and in Python's ``re`` with ``$`` as the end of the text (as
+# Rust and Kestra's Java ``matches()`` read it; Python's ``$`` also matches before a
+# final line break).
+
+
+def _plainly_valid(root: Any) -> bool:
+    """Whether the flow is valid as plain JSON data (ExpansionTooLarge for an alias bomb)."""
+    data = yn.to_data(root, scalar=_plain_scalar)
+    try:
+        return _fast_validator().is_valid(data)
+    except ValueError:
+        return False  # data jsonschema-rs cannot take: let Python's validator decide
+
+
+def _plain_scalar(node: Any) -> Any:
+    """A scalar as JSON data: null, a boolean, an integer, or else its text (a float as
+    written: JSON Schema's "integer" would accept 1.0, Jackson's reading does not)."""
+    value = yn.scalar_value(node)
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    return node.value
+
+
+def flow_schema() -> dict[str, Any]:
+    # Read next to this package (importlib.resources would cost more to import than this
+    # whole check takes on a small flow).
+    from pathlib import Path
+
+    return json.loads((Path(__file__).resolve().parents[1] / "schemas" / "flow.schema.json").read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _fast_validator() -> Any:
+    import jsonschema_rs
+
+    return jsonschema_rs.Draft202012Validator(flow_schema(), pattern_options=jsonschema_rs.RegexOptions())
+
+
+def python_pattern(pattern: str) -> str:
+    """A schema ``pattern`` for Python's ``re`` that matches what Rust's ``regex`` matches:
+    every ``$`` outside a character class becomes ``\\Z`` (the end of the text only)."""
+    out: list[str] = []
+    in_class = escaped = False
+    for char in pattern:
+        if escaped:
+            out.append(char)
+            escaped = False
+        elif char == "\\":
+            out.append(char)
+            escaped = True
+        elif in_class:
+            out.append(char)
+            in_class = char != "]"
+        elif char == "[":
+            out.append(char)
+            in_class = True
+        elif char == "$":
+            out.append("\\Z")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+@lru_cache(maxsize=None)
+def _compiled_pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(python_pattern(pattern))
+
+
 @lru_cache(maxsize=1)
 def _flow_validator() -> Any:
-    from importlib.resources import files
-
-    from jsonschema import Draft202012Validator, validators
+    from jsonschema import Draft202012Validator, ValidationError, validators
 
     _minimum = Draft202012Validator.VALIDATORS["minimum"]
+
+    def pattern(validator: Any, regex: str, instance: Any, schema: Any) -> Any:
+        if validator.is_type(instance, "string") and not _compiled_pattern(regex).search(instance):
+            yield ValidationError(f"{instance!r} does not match {regex!r}")
 
     def minimum(validator: Any, limit: Any, instance: Any, schema: Any) -> Any:
         value = _resolved(instance)
@@ -490,9 +571,10 @@ def _flow_validator() -> Any:
     checker = Draft202012Validator.TYPE_CHECKER.redefine_many(
         {"boolean": _is_boolean, "integer": _is_integer, "number": _is_number}
     )
-    coercing = validators.extend(Draft202012Validator, validators={"minimum": minimum}, type_checker=checker)
-    schema = json.loads(files("contractlint").joinpath("schemas/flow.schema.json").read_text("utf-8"))
-    return coercing(schema)
+    coercing = validators.extend(
+        Draft202012Validator, validators={"minimum": minimum, "pattern": pattern}, type_checker=checker
+    )
+    return coercing(flow_schema())
 
 
 def _leaf_errors(error: Any) -> Iterator[Any]:
