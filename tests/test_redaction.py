@@ -213,3 +213,19 @@ def test_an_invisible_character_inside_a_name_hides_nothing(invisible: str) -> N
 
     line = f'DB_{invisible}PASSWORD = "PLANTEDsecret9f3k"'
     assert [line[start:end] for start, end in lexical_secrets(line)] == ["PLANTEDsecret9f3k"]
+
+
+@pytest.mark.parametrize("text", [
+    "id: f\nnamespace: n\nenv:\n  DB_PASSWORD: x\n  plain: 1\n  apiKey: y\n# a TOKEN in a comment\n",
+    "a: 1\r\nSecret: 2\rb: 3\n  serviceAccount: z\nKEYKEYKEY: 4\n",
+    "name: İstanbul\npassword: x\nkey: \u212a\n  token: 😀\n",  # not ASCII: the case-blind search
+    "",
+])
+def test_lines_with_secret_words_are_those_a_case_blind_search_finds(text: str) -> None:
+    from contractlint.redaction import _SECRET_WORD, _lines_with_secret_words
+    from contractlint.source import SourceFile
+
+    source = SourceFile.from_bytes("f.yaml", text.encode())
+    expected = sorted({source.line_of(match.start()) for match in _SECRET_WORD.finditer(source.text)})
+    assert _lines_with_secret_words(source) == expected
+    assert bool(expected) == bool(text)

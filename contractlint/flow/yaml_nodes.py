@@ -232,7 +232,25 @@ def duplicate_keys(root: Any) -> Iterator[DuplicateKey]:
 
 
 def walk(root: Any) -> Iterator[Any]:
-    """Every node once, depth first in document order, without recursion."""
+    """Every node once, depth first in document order, without recursion. Several
+    rules walk each document: the order is computed once per node tree (the trees are
+    never changed after composing; fixes edit the text)."""
+    key = id(root)
+    known = _WALKED.get(key)
+    if known is None or known[0] is not root:
+        known = (root, list(_walk(root)))
+        if len(_WALKED) >= _WALKED_KEPT:
+            del _WALKED[next(iter(_WALKED))]  # the oldest: a run works on one file at a time
+        _WALKED[key] = known
+    return iter(known[1])
+
+
+# id(root) -> (root, its nodes in walk order); the root is kept so that its id is not reused.
+_WALKED: dict[int, tuple[Any, list[Any]]] = {}
+_WALKED_KEPT = 32
+
+
+def _walk(root: Any) -> Iterator[Any]:
     seen: set[int] = set()
     stack = [root]
     while stack:
