@@ -301,6 +301,11 @@ _SECRET_WORDS = ("pass", "pwd", "secret", "token", "key", "credential", "authori
 _SECRET_WORD = re.compile("(?i)" + "|".join(_SECRET_WORDS))
 
 
+def _has_secret_word(ascii_text: str) -> bool:
+    lowered = ascii_text.lower()
+    return any(word in lowered for word in _SECRET_WORDS)
+
+
 def _lines_with_secret_words(source: SourceFile) -> list[int]:
     """The numbers of the lines that hold a word a secret's name has, in order."""
     text = source.text
@@ -440,6 +445,8 @@ _PYTHON_ASSIGNMENT = re.compile(
 
 def _assignments(text: str, raw_lines: list[str]) -> Iterator[tuple[tuple[int, int], tuple[int, int]]]:
     for number, line in enumerate(PYTHON_LINE_BREAK.split(text), start=1):
+        if line.isascii() and not _has_secret_word(line):
+            continue  # every secret name has one of the words (a non-ASCII one may hide it)
         position = 0
         while (match := _PYTHON_ASSIGNMENT.search(line, position)) is not None:
             value_start, value_end = match.span("value")
