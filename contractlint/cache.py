@@ -61,7 +61,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from contractlint import __version__
+from contractlint import __version__, digest
 
 if TYPE_CHECKING:
     from contractlint.config import Settings
@@ -85,17 +85,6 @@ CACHEDIR_TAG = (
     b"# This file is a cache directory tag created by contractlint.\n"
     b"# For information about cache directory tags, see https://bford.info/cachedir/\n"
 )
-
-
-try:
-    from _blake2 import blake2b  # hashlib's own, without importing OpenSSL's bindings at start-up
-except ImportError:  # pragma: no cover - an interpreter without the module: the same algorithm
-    from hashlib import blake2b
-
-
-def content_digest(data: bytes) -> str:
-    """The digest files are compared by (128 bits of BLAKE2b)."""
-    return blake2b(data, digest_size=16).hexdigest()
 
 
 class CorruptEntry(ValueError):
@@ -145,7 +134,7 @@ def code_stamp() -> str:
                 parts.append((library, origin, status.st_size, status.st_mtime_ns))
             else:
                 parts.append((library, None))
-        _CODE_STAMP.append(content_digest(json.dumps(parts).encode()))
+        _CODE_STAMP.append(digest.content_digest(json.dumps(parts).encode()))
     return _CODE_STAMP[0]
 
 
@@ -164,7 +153,7 @@ def settings_fingerprint(settings: Settings, cwd: Path, digest_of: Callable[[Pat
         "settings": rows,
         "files": [[str(path), digest_of(path)] for path in inputs if path is not None],
     }
-    return content_digest(json.dumps(document, sort_keys=True, default=str).encode())
+    return digest.content_digest(json.dumps(document, sort_keys=True, default=str).encode())
 
 
 # -- encoding results -------------------------------------------------------------------
@@ -422,11 +411,9 @@ class ResultCache:
 
     def current_digest(self, path: str | Path) -> str | None:
         """The digest of ``path`` as it is now (None: no such regular file), once per run."""
-        from contractlint.project import file_digest
-
         key = os.path.abspath(path)
         if key not in self._digests:
-            self._digests[key] = file_digest(key)
+            self._digests[key] = digest.file_digest(key)
         return self._digests[key]
 
     def forget_digests(self) -> None:

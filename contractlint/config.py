@@ -289,7 +289,6 @@ def _validated(table: dict[str, Any], where: str) -> dict[str, Any]:
 
 def config_schema() -> dict[str, Any]:
     from contractlint.rules import all_rules
-    from contractlint.target import EDITIONS, VERSION_EXPECTED, VERSION_PATTERN
 
     rule_properties = {
         rule.code: {"type": "object", "properties": rule.options, "additionalProperties": False}
@@ -677,14 +676,6 @@ def settings_from_table(
     source = str(config_path) if config_path is not None else "configuration"
     layers = [layer_from_table(table, root, source), *command_line.override_layers(root), command_line.layer()]
     return settings_from_layers(layers, root, config_path)
-
-
-def resolve_settings(command_line: CommandLine, cwd: Path) -> Settings:
-    """The settings that apply to ``cwd``: those of ``--config``, else of the nearest
-    configuration at or above it, else the defaults."""
-    from contractlint.resolver import Resolver
-
-    return Resolver(command_line, cwd).settings_for_directory(cwd)
 
 
 def describe_settings(settings: Settings) -> list[tuple[str, Any, str]]:

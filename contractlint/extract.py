@@ -937,7 +937,6 @@ def _rewrite_flow(code: PythonCode, wrapper: list[str], entries: tuple[Any, ...]
 def _script_edit(code: PythonCode, wrapper: list[str]) -> Edit:
     """Replace the script's text: inside a literal block, its lines (the header and
     what follows the block stay); any other scalar becomes a literal block."""
-    from contractlint.diagnostics import Edit
     from contractlint.flow import yaml_nodes as yn
 
     source = code.file

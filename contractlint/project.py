@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from contractlint import digest
 from contractlint.target import DEFAULT_TARGET, KestraTarget
 
 if TYPE_CHECKING:
@@ -95,20 +96,6 @@ class DependencyLog:
             self.replay(reads)
 
 
-def file_digest(path: Path | str) -> str | None:
-    """The digest of a regular file's content; None when there is none to read."""
-    from contractlint.cache import content_digest
-
-    try:
-        # Checked before opening: opening a FIFO would block.
-        if not os.path.isfile(path):
-            return None
-        with open(path, "rb") as handle:
-            return content_digest(handle.read())
-    except OSError:
-        return None
-
-
 @dataclass(eq=False)
 class Project:
     root: Path
@@ -151,12 +138,7 @@ class Project:
         key = os.path.abspath(path)
         if key not in self._digests:
             draft = self.drafts.get(path.resolve()) if self.drafts else None
-            if draft is None:
-                self._digests[key] = file_digest(path)
-            else:
-                from contractlint.cache import content_digest
-
-                self._digests[key] = content_digest(draft)
+            self._digests[key] = digest.file_digest(path) if draft is None else digest.content_digest(draft)
         self.dependencies.note(key, self._digests[key])
 
     def find_module(self, dotted: str) -> Path | None:
@@ -214,7 +196,6 @@ class Project:
         when it cannot be read or decoded (its own lint run reports that)."""
         key = path.resolve()
         if key not in self._sources:
-            from contractlint.cache import content_digest
             from contractlint.source import SourceFile, UndecodableFile, UnreadablePath, read_file
 
             self._stamps[key] = self._stamp(key)
@@ -223,7 +204,7 @@ class Project:
             except UnreadablePath:
                 data = None
             # The digest of the bytes read, not of the file as it may be later.
-            self._digests[os.path.abspath(path)] = None if data is None else content_digest(data)
+            self._digests[os.path.abspath(path)] = None if data is None else digest.content_digest(data)
             try:
                 self._sources[key] = None if data is None else SourceFile.from_bytes(display_path(path), data)
             except UndecodableFile:

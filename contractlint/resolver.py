@@ -190,3 +190,9 @@ def with_run_keys(settings: Settings, run: Settings) -> Settings:
     values = {**settings.values, **{key: run.values[key] for key in RUN_KEYS}}
     sources = {**settings.sources, **{key: run.sources[key] for key in RUN_KEYS}}
     return dataclasses.replace(settings, values=values, sources=sources)
+
+
+def resolve_settings(command_line: CommandLine, cwd: Path) -> Settings:
+    """The settings that apply to ``cwd``: those of ``--config``, else of the nearest
+    configuration at or above it, else the defaults."""
+    return Resolver(command_line, cwd).settings_for_directory(cwd)

@@ -96,8 +96,7 @@ class CheckRun:
 def build_linter(settings: Settings, drafts: dict[Path, bytes] | None = None) -> Linter:
     """The engine for one configuration; ``drafts`` (resolved path → content) stand for
     files on disk when CL203 reads project modules (a server's unsaved buffers)."""
-    from contractlint.flow.defaults import load_global_defaults
-    from contractlint.flow.policies import load_policies
+    from contractlint.server_config import load_global_defaults, load_policies
 
     # Kestra 2.0 drops plugin defaults; its Enterprise Edition has Policies instead.
     # Only what the target applies is read (both may be configured while migrating).
@@ -456,7 +455,8 @@ def _lint_files(engines: Engines, request: CheckRequest, run: CheckRun, files: l
         return
     import time
 
-    from contractlint.cache import ResultCache, content_digest, stat_signature
+    from contractlint.cache import ResultCache, stat_signature
+    from contractlint.digest import content_digest
 
     cache = ResultCache() if request.cache else None
     results: list[FileResult | None] = [None] * len(files)
@@ -677,7 +677,7 @@ def _lint_path(linter: Linter, request: CheckRequest, run: CheckRun, path: Path)
 def _lint_one(
     linter: Linter, request: CheckRequest, run: CheckRun, shown: str, path: Path | None, data: bytes
 ) -> FileResult | None:
-    from contractlint.cache import content_digest
+    from contractlint.digest import content_digest
 
     try:
         result = linter.lint_bytes(shown, data)

@@ -331,7 +331,8 @@ def test_a_cache_dir_that_is_a_folder_of_the_users_gets_no_gitignore(inprocess_c
 
 
 def test_results_keep_no_text_and_excerpts_are_read_again(project: Path, monkeypatch) -> None:
-    from contractlint.config import CommandLine, resolve_settings
+    from contractlint.config import CommandLine
+    from contractlint.resolver import resolve_settings
     from contractlint.runner import CheckRequest, run_check
 
     monkeypatch.chdir(project)
@@ -352,14 +353,16 @@ def test_a_file_whose_stat_signature_is_unchanged_is_not_read_again(inprocess_cl
     inprocess_cli("check", cwd=project)  # records the signatures of files the first run found racy
 
     hashed: list[bytes] = []
-    real = cache_module.content_digest
+    from contractlint import digest
+
+    real = digest.content_digest
 
     def counting(data: bytes) -> str:
         hashed.append(data)
         return real(data)
 
     with monkeypatch.context() as patched:
-        patched.setattr(cache_module, "content_digest", counting)
+        patched.setattr(digest, "content_digest", counting)
         assert inprocess_cli("check", "--output-format", "json", cwd=project).stdout == cold.stdout
     # Only what the fingerprint and the dependencies are made of is read (the configuration,
     # the plugin defaults, the modules CL203 followed, the included file): no flow is.

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import REPO
 from contractlint.rules.handoff import is_identifier_name, outputs_path
-from contractlint.rules.inline_scripts import env_name_for, pebble_value_path
+from contractlint.python.pebble import env_name_for, pebble_value_path
 
 FIXTURES = REPO / "flows_fixtures"
 SELECT = ("--select", "CL103,CL301,CL302,CL501")

@@ -196,7 +196,7 @@ def test_no_fix_offered(tmp_path: Path, source: str) -> None:
 
 def test_file_changed_while_linting_is_not_overwritten(cli, tmp_path: Path, monkeypatch) -> None:
     from contractlint import runner
-    from contractlint.config import resolve_settings
+    from contractlint.resolver import resolve_settings
     from contractlint.runner import CheckRequest, run_check
 
     path = write(tmp_path, "settings.py", MODULE)

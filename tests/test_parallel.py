@@ -7,7 +7,8 @@ import shutil
 from pathlib import Path
 
 from conftest import REPO
-from contractlint.config import CommandLine, resolve_settings
+from contractlint.config import CommandLine
+from contractlint.resolver import resolve_settings
 from contractlint.runner import PARALLEL_MIN_FILES, CheckRequest, run_check
 
 

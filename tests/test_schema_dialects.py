@@ -200,7 +200,7 @@ def test_the_fast_verdict_is_used_and_the_python_validator_is_not_imported_for_a
 
     probe = (
         "import sys\n"
-        "from contractlint.config import CommandLine, resolve_settings\n"
+        "from contractlint.config import CommandLine\nfrom contractlint.resolver import resolve_settings\n"
         "from contractlint.runner import CheckRequest, run_check\n"
         "from pathlib import Path\n"
         "run = run_check(CheckRequest(paths=('flows_fixtures/good/hello_world.yaml',)),"

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from contractlint.config import CommandLine, ConfigError, resolve_settings, settings_from_table
+from contractlint.config import CommandLine, ConfigError, settings_from_table
+from contractlint.resolver import resolve_settings
 from contractlint.target import DEFAULT_TARGET, find_pins, resolve_target
 
 FOREACH_FLOW = (

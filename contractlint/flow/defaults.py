@@ -23,9 +23,7 @@ only what it declares. ``providers`` is that one answer for every rule.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from contractlint.flow import yaml_nodes as yn
@@ -36,7 +34,6 @@ if TYPE_CHECKING:
     from contractlint.flow.policies import PolicyRule
     from contractlint.project import Project
 
-SERVER_DEFAULT_PATHS = (("kestra", "plugins", "defaults"), ("kestra", "tasks", "defaults"))
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,10 +91,10 @@ def flow_defaults(flow: Flow) -> list[PluginDefault]:
     pair = yn.get(flow.root, "pluginDefaults") or yn.get(flow.root, "taskDefaults")
     if pair is None:
         return []
-    return _entries(pair[1], flow.source, "flow", key=pair[0].value)
+    return plugin_default_entries(pair[1], flow.source, "flow", key=pair[0].value)
 
 
-def _entries(
+def plugin_default_entries(
     sequence: Any, source: SourceFile, origin: str, line_offset: int = 0, key: str = "pluginDefaults"
 ) -> list[PluginDefault]:
     found = []
@@ -227,70 +224,3 @@ def provided_env(task: Task, flow: Flow, project: Project) -> set[str]:
     keys.update(project.runtime_env)
     keys.discard(None)
     return keys
-
-
-# -- global defaults from server configuration files ------------------------------------
-
-
-def load_global_defaults(paths: Sequence[Path], root: Path | None = None) -> tuple[PluginDefault, ...]:
-    """The defaults of every Kestra server configuration file named in ``plugin-defaults``.
-
-    Such a file is a Kestra ``application.yml`` (other settings around the defaults are
-    ignored) or a docker-compose file whose ``KESTRA_CONFIGURATION`` holds that YAML.
-    Messages name it relative to ``root`` (the project's), so they read the same from
-    any working directory.
-    """
-    from contractlint.config import ConfigError
-    from contractlint.project import Project, display_path
-    from contractlint.source import UndecodableFile, UnreadablePath, read_file
-
-    found: list[PluginDefault] = []
-    for path in paths:
-        shown = display_path(path) if root is None else Project(root=root).relative(path)
-        try:
-            source = SourceFile.from_bytes(shown, read_file(path), syntax="yaml")
-        except UnreadablePath as error:
-            raise ConfigError(f"cannot read plugin-defaults file {path}: {error.reason}") from error
-        except UndecodableFile as error:
-            raise ConfigError(f"plugin-defaults file {path} is not UTF-8 text: {error}") from error
-        found.extend(_server_defaults(source, 0))
-    return tuple(found)
-
-
-def _server_defaults(source: SourceFile, line_offset: int) -> list[PluginDefault]:
-    from contractlint.config import ConfigError
-
-    try:
-        documents = yn.compose_documents(source)
-    except yn.YamlError as error:
-        raise ConfigError(
-            f"plugin-defaults file {source.path}:{error.line + line_offset}:{error.column}: "
-            f"YAML does not parse: {error.message}"
-        ) from error
-    found: list[PluginDefault] = []
-    for root in documents:
-        for path in SERVER_DEFAULT_PATHS:
-            found.extend(_entries(lookup_config(root, path), source, "global", line_offset))
-        for node in yn.walk(root):
-            embedded = yn.get(node, "KESTRA_CONFIGURATION")
-            if embedded and yn.is_string(embedded[1]):
-                value_node = embedded[1]
-                inner = SourceFile(path=source.path, text=value_node.value, syntax="yaml")
-                # A block scalar's content starts on the line after its indicator.
-                offset = value_node.start_mark.line + (1 if value_node.style in ("|", ">") else 0)
-                found.extend(_server_defaults(inner, line_offset + offset))
-    return found
-
-
-def lookup_config(node: Any, path: tuple[str, ...]) -> Any:
-    """``kestra: {plugins: {defaults: …}}``, also written with dotted keys
-    (``kestra.plugins.defaults: …``, as Micronaut allows)."""
-    if not path:
-        return node
-    for split in range(len(path), 0, -1):
-        pair = yn.get(node, ".".join(path[:split]))
-        if pair is not None:
-            result = lookup_config(pair[1], path[split:])
-            if result is not None:
-                return result
-    return None

@@ -238,3 +238,77 @@ def _blank(segment: str) -> str:
     if segment.endswith("\r"):
         return " " * (len(segment) - 1) + "\r"
     return " " * len(segment)
+
+
+# -- the value an expression reads (CL103's env names) ----------------------------------
+
+# Patterns (``re`` caches their compiled form).
+_KEY_ARGUMENT = r"""\s*\(\s*(?:'(?P<sq>[^']*)'|"(?P<dq>[^"]*)")"""
+_STRING = r"'(?:[^'\\]|\\.)*'" + "|" + r'"(?:[^"\\]|\\.)*"'
+_IDENTIFIER = r"(?<![\w.])[A-Za-z_]\w*"
+_SEGMENT = r"""\s*(?:\.\s*(?P<attr>[A-Za-z_]\w*)|\[\s*(?:'(?P<sq>[^']*)'|"(?P<dq>[^"]*)"|[^\]]*)\s*\])"""
+# Pebble variables whose name adds nothing to an env name: `inputs.table` → TABLE.
+_CONTAINER_ROOTS = frozenset({"inputs", "vars", "envs", "globals", "labels", "outputs"})
+# Functions whose first (string) argument is the name of the value: secret('API_TOKEN').
+_KEYED_FUNCTIONS = frozenset({"secret", "kv", "envs", "globals"})
+# Words of Pebble's expression language, never the start of a variable path.
+PEBBLE_WORDS = frozenset(
+    {"and", "or", "not", "is", "in", "true", "false", "null", "none", "if", "else", "equals", "contains", "defined",
+     "empty", "iterable", "map", "odd", "even"}
+)
+
+
+def pebble_value_path(expression: str) -> list[str]:
+    """The value an expression reads, as path segments: ``outputs.extract['uri']`` →
+    ``["outputs", "extract", "uri"]``, ``secret('API_TOKEN')`` → ``["API_TOKEN"]``,
+    ``now() | date('yyyy')`` → ``["now"]``; empty when there is none."""
+    # Blank out string literals (same length) so words inside them are not read as names.
+    text = re.sub(_STRING, lambda m: " " * len(m.group()), expression)
+    function = None
+    for match in re.finditer(_IDENTIFIER, text):
+        word = match.group()
+        if word.lower() in PEBBLE_WORDS:
+            continue
+        rest = text[match.end() :].lstrip()
+        if rest.startswith("("):
+            key = re.match(_KEY_ARGUMENT, expression[match.end() :]) if word in _KEYED_FUNCTIONS else None
+            if key is not None:
+                return [key.group("sq") if key.group("sq") is not None else key.group("dq")]
+            function = function or word
+            continue
+        if text[: match.start()].rstrip().endswith("|"):
+            continue  # a filter: `x | upper`
+        return path_from(expression, word, match.end())[0]
+    return [function] if function else []
+
+
+def path_from(expression: str, word: str, position: int) -> tuple[list[str], int]:
+    """The path of the variable ``word`` whose name ends at ``position``: its attribute
+    and literal-key segments (``.uri``, ``['body']``; a computed key is skipped), and
+    where the path ends."""
+    path = [word]
+    while True:
+        segment = re.compile(_SEGMENT).match(expression, position)
+        if segment is None:
+            return path, position
+        name = segment.group("attr") or segment.group("sq") or segment.group("dq")
+        if name:
+            path.append(name)
+        position = segment.end()
+
+
+def env_name_for(path: list[str]) -> str | None:
+    """A SCREAMING_SNAKE env name for a Pebble value path: container variables
+    (`inputs`, `vars`, `outputs`, …) are dropped, then the first and last segments
+    are kept — ``inputs.table`` → TABLE, ``outputs.extract.uri`` → EXTRACT_URI,
+    ``outputs.child.outputs.report`` → CHILD_REPORT, ``execution.id`` → EXECUTION_ID."""
+    if len(path) > 1 and path[0] in _CONTAINER_ROOTS:
+        path = path[1:]
+    if not path:
+        return None
+    parts = [path[0]] if len(path) == 1 else [path[0], path[-1]]
+    words = "_".join(re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", part) for part in parts)
+    name = re.sub(r"[^A-Za-z0-9]+", "_", words).strip("_").upper()
+    if not name or not words.isascii():  # `kv('clé')`: no env name to suggest
+        return None
+    return "_" + name if name[0].isdigit() else name

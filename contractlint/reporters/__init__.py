@@ -75,7 +75,7 @@ class SourceTexts(Mapping):
 def _read_again(shown: str, digest: str) -> object:
     import os
 
-    from contractlint.cache import content_digest
+    from contractlint.digest import content_digest
     from contractlint.source import SourceFile, UndecodableFile
 
     try:

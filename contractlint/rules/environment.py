@@ -15,7 +15,6 @@ from contractlint.diagnostics import Diagnostic, Fix
 from contractlint.rules.base import Invalid, Rule, RuleContext, Valid
 
 if TYPE_CHECKING:
-    from contractlint.flow.model import Flow, Task
     from contractlint.python.code import PythonCode
     from contractlint.python.environ import EnvRead
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from contractlint.diagnostics import Diagnostic, Fix, Span
+from contractlint.python.pebble import env_name_for, pebble_value_path
 from contractlint.rules.base import Invalid, Rule, RuleContext, Valid
 
 if TYPE_CHECKING:
@@ -262,15 +263,6 @@ def _written_name(code: PythonCode, node: ast.AST) -> str:
 
 # -- CL103 -------------------------------------------------------------------------
 
-# Pebble variables whose name adds nothing to an env name: `inputs.table` → TABLE.
-_CONTAINER_ROOTS = frozenset({"inputs", "vars", "envs", "globals", "labels", "outputs"})
-# Functions whose first (string) argument is the name of the value: secret('API_TOKEN').
-_KEYED_FUNCTIONS = frozenset({"secret", "kv", "envs", "globals"})
-# Words of Pebble's expression language, never the start of a variable path.
-_PEBBLE_WORDS = frozenset(
-    {"and", "or", "not", "is", "in", "true", "false", "null", "none", "if", "else", "equals", "contains", "defined",
-     "empty", "iterable", "map", "odd", "even"}
-)
 # Tags that are part of a construct reported at its opening tag, or not templating at all.
 _QUIET_TAGS = frozenset({"else", "elseif", "raw", "endraw", "verbatim", "endverbatim"})
 _TAG_ADVICE = {
@@ -278,76 +270,8 @@ _TAG_ADVICE = {
     "for": "move the loop into Python",
     "set": "compute the value in Python",
 }
-# Patterns (``re`` caches their compiled form).
-_KEY_ARGUMENT = r"""\s*\(\s*(?:'(?P<sq>[^']*)'|"(?P<dq>[^"]*)")"""
-_STRING = r"'(?:[^'\\]|\\.)*'" + "|" + r'"(?:[^"\\]|\\.)*"'
-_IDENTIFIER = r"(?<![\w.])[A-Za-z_]\w*"
-_SEGMENT = r"""\s*(?:\.\s*(?P<attr>[A-Za-z_]\w*)|\[\s*(?:'(?P<sq>[^']*)'|"(?P<dq>[^"]*)"|[^\]]*)\s*\])"""
-
 if TYPE_CHECKING:
     from contractlint.python.pebble import PebbleSpan
-
-
-def pebble_value_path(expression: str) -> list[str]:
-    """The value an expression reads, as path segments: ``outputs.extract['uri']`` →
-    ``["outputs", "extract", "uri"]``, ``secret('API_TOKEN')`` → ``["API_TOKEN"]``,
-    ``now() | date('yyyy')`` → ``["now"]``; empty when there is none."""
-    import re
-
-    # Blank out string literals (same length) so words inside them are not read as names.
-    text = re.sub(_STRING, lambda m: " " * len(m.group()), expression)
-    function = None
-    for match in re.finditer(_IDENTIFIER, text):
-        word = match.group()
-        if word.lower() in _PEBBLE_WORDS:
-            continue
-        rest = text[match.end() :].lstrip()
-        if rest.startswith("("):
-            key = re.match(_KEY_ARGUMENT, expression[match.end() :]) if word in _KEYED_FUNCTIONS else None
-            if key is not None:
-                return [key.group("sq") if key.group("sq") is not None else key.group("dq")]
-            function = function or word
-            continue
-        if text[: match.start()].rstrip().endswith("|"):
-            continue  # a filter: `x | upper`
-        return path_from(expression, word, match.end())[0]
-    return [function] if function else []
-
-
-def path_from(expression: str, word: str, position: int) -> tuple[list[str], int]:
-    """The path of the variable ``word`` whose name ends at ``position``: its attribute
-    and literal-key segments (``.uri``, ``['body']``; a computed key is skipped), and
-    where the path ends."""
-    import re
-
-    path = [word]
-    while True:
-        segment = re.compile(_SEGMENT).match(expression, position)
-        if segment is None:
-            return path, position
-        name = segment.group("attr") or segment.group("sq") or segment.group("dq")
-        if name:
-            path.append(name)
-        position = segment.end()
-
-
-def env_name_for(path: list[str]) -> str | None:
-    """A SCREAMING_SNAKE env name for a Pebble value path: container variables
-    (`inputs`, `vars`, `outputs`, …) are dropped, then the first and last segments
-    are kept — ``inputs.table`` → TABLE, ``outputs.extract.uri`` → EXTRACT_URI,
-    ``outputs.child.outputs.report`` → CHILD_REPORT, ``execution.id`` → EXECUTION_ID."""
-    import re
-
-    if len(path) > 1 and path[0] in _CONTAINER_ROOTS:
-        path = path[1:]
-    if not path:
-        return None
-    parts = [path[0]] if len(path) == 1 else [path[0], path[-1]]
-    words = "_".join(re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", part) for part in parts)
-    name = re.sub(r"[^A-Za-z0-9]+", "_", words).strip("_").upper()
-    if not name or not words.isascii():  # `kv('clé')`: no env name to suggest
-        return None
-    return "_" + name if name[0].isdigit() else name
 
 
 def _dotted(path: list[str]) -> str:

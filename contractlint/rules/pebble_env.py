@@ -98,7 +98,7 @@ def references(expression: str) -> tuple[list[list[str]], list[str]]:
     """The variable paths (``inputs.table`` → ``["inputs", "table"]``) and the names of
     the functions an expression reads, in order. Words inside string literals, after a
     ``|`` (filters) and of Pebble's own language are not read."""
-    from contractlint.rules.inline_scripts import _PEBBLE_WORDS, path_from
+    from contractlint.python.pebble import PEBBLE_WORDS, path_from
 
     text = re.sub(_STRING_LITERAL, lambda m: " " * len(m.group()), expression)
     paths: list[list[str]] = []
@@ -110,7 +110,7 @@ def references(expression: str) -> tuple[list[list[str]], list[str]]:
             break
         word = match.group()
         position = match.end()
-        if word.lower() in _PEBBLE_WORDS:
+        if word.lower() in PEBBLE_WORDS:
             continue
         if text[: match.start()].rstrip().endswith("|"):
             continue  # a filter
@@ -297,7 +297,7 @@ def expression_refusal(code: PythonCode, pebble: PebbleSpan, project: Project) -
 
 
 def env_name(inner: str) -> str | None:
-    from contractlint.rules.inline_scripts import env_name_for, pebble_value_path
+    from contractlint.python.pebble import env_name_for, pebble_value_path
 
     return env_name_for(pebble_value_path(inner))
 
@@ -498,7 +498,7 @@ class EnvNames:
 def _candidates(base: str, inner: str):
     """``TABLE``, then ``INPUT_TABLE`` (the container's name, for a name the runtime
     already uses: ``inputs.path`` is not ``PATH``), then ``TABLE_2``, ``TABLE_3``…"""
-    from contractlint.rules.inline_scripts import pebble_value_path
+    from contractlint.python.pebble import pebble_value_path
 
     yield base
     path = pebble_value_path(inner)
