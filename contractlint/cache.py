@@ -54,6 +54,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import sys
 import time
 from collections.abc import Callable
@@ -284,10 +285,12 @@ class PackageCache:
     touched: set[str] = field(default_factory=set)  # entries this run wrote or used on a new day
     hits: int = 0
     misses: int = 0
+    read_from: tuple | None = None  # the file's identity, size and time when it was read
 
     @classmethod
     def load(cls, path: Path, fingerprint: str) -> PackageCache:
-        return cls(path, fingerprint, _read_entries(path, fingerprint))
+        entries, stamp = _read_entries(path, fingerprint)
+        return cls(path, fingerprint, entries, read_from=stamp)
 
     def get(
         self,
@@ -339,7 +342,10 @@ class PackageCache:
         run may have written it meanwhile); ``OSError`` when it cannot be written."""
         if not self.touched:
             return
-        entries = _read_entries(self.path, self.fingerprint)
+        if self.read_from is not None and _stamp_of(self.path) == self.read_from:
+            entries = dict(self.entries)  # nobody wrote it since it was read: no need to read it again
+        else:
+            entries, _ = _read_entries(self.path, self.fingerprint)
         entries.update({shown: self.entries[shown] for shown in self.touched if shown in self.entries})
         oldest = _today() - MAX_UNUSED_DAYS
         kept = {
@@ -359,16 +365,29 @@ class PackageCache:
         self.touched.clear()
 
 
-def _read_entries(path: Path, fingerprint: str) -> dict[str, list]:
-    """The entries of cache file ``path``; none when it is missing, not a regular file,
-    too large, not JSON, or of another format, version or fingerprint."""
+def _stamp_of(path: Path) -> tuple | None:
     try:
         status = os.stat(path)
-        if not os.path.isfile(path) or status.st_size > MAX_CACHE_BYTES:
-            return {}
-        document = json.loads(path.read_bytes())
+    except OSError:
+        return None
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+
+
+def _read_entries(path: Path, fingerprint: str) -> tuple[dict[str, list], tuple | None]:
+    """The entries of cache file ``path`` and the stamp of the file they were read from;
+    no entries when it is missing, not a regular file, too large, not JSON, or of another
+    format, version or fingerprint."""
+    try:
+        if not os.path.isfile(path):  # checked before opening: opening a FIFO would block
+            return {}, None
+        with open(path, "rb") as handle:
+            status = os.fstat(handle.fileno())
+            if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_CACHE_BYTES:
+                return {}, None
+            document = json.loads(handle.read())
     except (OSError, ValueError, RecursionError):
-        return {}
+        return {}, None
+    stamp = (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
     if (
         not isinstance(document, dict)
         or document.get("contractlint-cache") != CACHE_FORMAT
@@ -376,8 +395,8 @@ def _read_entries(path: Path, fingerprint: str) -> dict[str, list]:
         or document.get("fingerprint") != fingerprint
         or not isinstance(document.get("files"), dict)
     ):
-        return {}
-    return document["files"]
+        return {}, stamp
+    return document["files"], stamp
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -290,6 +290,28 @@ def test_concurrent_runs_merge_their_entries(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".c.json.*"))  # no temporary file left behind
 
 
+def test_a_cache_file_nobody_wrote_since_it_was_read_is_not_read_again(tmp_path: Path, monkeypatch) -> None:
+    from contractlint.engine import FileResult
+
+    path = tmp_path / "c.json"
+    seed = cache_module.PackageCache.load(path, "f")
+    seed.put(FileResult("a.yaml", "yaml", digest="1"))
+    seed.persist()
+    reads: list[Path] = []
+    real = cache_module._read_entries
+    monkeypatch.setattr(cache_module, "_read_entries", lambda *args: reads.append(args[0]) or real(*args))
+    mine = cache_module.PackageCache.load(path, "f")
+    mine.put(FileResult("b.yaml", "yaml", digest="2"))
+    mine.persist()
+    assert reads == [path]  # the load only
+    other = cache_module.PackageCache.load(path, "f")
+    mine.put(FileResult("c.yaml", "yaml", digest="3"))
+    other.put(FileResult("d.yaml", "yaml", digest="4"))
+    other.persist()  # written after `mine` read it: `mine` must read it again and keep d.yaml
+    mine.persist()
+    assert sorted(cache_module.PackageCache.load(path, "f").entries) == ["a.yaml", "b.yaml", "c.yaml", "d.yaml"]
+
+
 def test_entries_unused_for_a_month_are_dropped(tmp_path: Path, monkeypatch) -> None:
     from contractlint.engine import FileResult
 
