@@ -379,12 +379,8 @@ def _indent_step(mapping: Any, indent: int) -> int:
 
 def duplicate_key_regions(roots: list[Any]) -> list[tuple[int, int]]:
     """The character ranges of every mapping that repeats a key, in any document."""
-    regions = []
-    for root in roots:
-        for node in yn.walk(root):
-            if not yn.is_mapping(node):
-                continue
-            keys = [key.value for key, _ in node.value if yn.is_scalar(key) and key.value != "<<"]
-            if len(keys) != len(set(keys)):
-                regions.append((node.start_mark.index, node.end_mark.index))
-    return regions
+    return [
+        (node.start_mark.index, node.end_mark.index)
+        for root in roots
+        for node, _ in yn.mappings_with_duplicate_keys(root)
+    ]

@@ -219,35 +219,54 @@ def get_string(node: Any, key: str) -> str | None:
 
 def duplicate_keys(root: Any) -> Iterator[DuplicateKey]:
     """Repeated keys in any mapping (each node visited once, aliases included)."""
+    for _, repeated in mappings_with_duplicate_keys(root):
+        yield from repeated
+
+
+def mappings_with_duplicate_keys(root: Any) -> list[tuple[Any, list[DuplicateKey]]]:
+    """Every mapping under ``root`` that repeats a key, with its repeated keys (computed
+    once per node tree: CL002 reports them, and the engine keeps fixes out of them)."""
+    return _once("duplicates", root, lambda: list(_mappings_with_duplicate_keys(root)))
+
+
+def _mappings_with_duplicate_keys(root: Any) -> Iterator[tuple[Any, list[DuplicateKey]]]:
     for node in walk(root):
         if not is_mapping(node):
             continue
         seen: dict[str, int] = {}
+        repeated: list[DuplicateKey] = []
         for key_node, _ in node.value:
             if not is_scalar(key_node) or key_node.value == "<<":
                 continue
             if key_node.value in seen:
-                yield DuplicateKey(key_node.value, key_node, seen[key_node.value])
+                repeated.append(DuplicateKey(key_node.value, key_node, seen[key_node.value]))
             seen.setdefault(key_node.value, key_node.start_mark.line + 1)
+        if repeated:
+            yield node, repeated
 
 
 def walk(root: Any) -> Iterator[Any]:
     """Every node once, depth first in document order, without recursion. Several
     rules walk each document: the order is computed once per node tree (the trees are
     never changed after composing; fixes edit the text)."""
-    key = id(root)
-    known = _WALKED.get(key)
+    return iter(_once("walk", root, lambda: list(_walk(root))))
+
+
+# (what, id(root)) -> (root, the answer); the root is kept so that its id is not reused.
+_ONCE: dict[tuple[str, int], tuple[Any, Any]] = {}
+_ONCE_KEPT = 64
+
+
+def _once(what: str, root: Any, compute: Any) -> Any:
+    """``compute()`` for this node tree, remembered for the trees of the last few files."""
+    key = (what, id(root))
+    known = _ONCE.get(key)
     if known is None or known[0] is not root:
-        known = (root, list(_walk(root)))
-        if len(_WALKED) >= _WALKED_KEPT:
-            del _WALKED[next(iter(_WALKED))]  # the oldest: a run works on one file at a time
-        _WALKED[key] = known
-    return iter(known[1])
-
-
-# id(root) -> (root, its nodes in walk order); the root is kept so that its id is not reused.
-_WALKED: dict[int, tuple[Any, list[Any]]] = {}
-_WALKED_KEPT = 32
+        known = (root, compute())
+        if len(_ONCE) >= _ONCE_KEPT:
+            del _ONCE[next(iter(_ONCE))]  # the oldest: a run works on one file at a time
+        _ONCE[key] = known
+    return known[1]
 
 
 def _walk(root: Any) -> Iterator[Any]:

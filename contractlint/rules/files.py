@@ -305,6 +305,8 @@ tasks:
         the string "x" and a merge key `<<` is an ordinary key (kestra-io/kestra#16315).
         The flow deploys and runs on values other than the ones written."""
         text = flow.source.text
+        if "&" not in text:
+            return  # an alias needs an anchor: without one, the text could not have composed
         for at, name, merge in _alias_uses(flow.root, text):
             end = at + 1 + len(name)
             if merge:
