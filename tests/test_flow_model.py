@@ -203,4 +203,4 @@ def test_the_loaders_resolver_tags_every_node_as_ruamels_own_does() -> None:
         theirs = [node for node in plain.compose_all(text) if node is not None]
         assert [[yn.tag_of(n) for n in yn.walk(d)] for d in ours] == [[yn.tag_of(n) for n in yn.walk(d)] for d in theirs]
         compared += 1
-    assert compared > 20
+    assert compared > (150 if CORPUS.is_dir() else 15)  # the fixtures parse, and so does most of the corpus
