@@ -68,13 +68,7 @@ class PluginDefault:
 
     def value(self, *path: str) -> tuple[Any, Any] | None:
         """(key node, value node) at ``path`` inside ``values`` (e.g. ``"env", "TOKEN"``)."""
-        node, found = self.values, None
-        for key in path:
-            found = yn.get(node, key)
-            if found is None:
-                return None
-            node = found[1]
-        return found
+        return yn.get_path(self.values, *path)
 
 
 @dataclass(frozen=True)

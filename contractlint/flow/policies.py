@@ -150,13 +150,8 @@ class PolicyRule:
         return f"policy '{self.policy_id}' ({override}{self.where})"
 
     def value(self, *path: str) -> tuple[Any, Any] | None:
-        node, found = self.values, None
-        for key in path:
-            found = yn.get(node, key)
-            if found is None:
-                return None
-            node = found[1]
-        return found
+        """(key node, value node) at ``path`` inside ``values`` (e.g. ``"env", "TOKEN"``)."""
+        return yn.get_path(self.values, *path)
 
     def in_scope(self, flow: Flow) -> bool:
         if self.namespaces is None:

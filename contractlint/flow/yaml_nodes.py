@@ -217,6 +217,18 @@ def get_string(node: Any, key: str) -> str | None:
     return string_value(get_value(node, key))
 
 
+def get_path(node: Any, *path: str) -> tuple[Any, Any] | None:
+    """The (key node, value node) at ``path`` under ``node`` (``"env", "TOKEN"``); None
+    when a step is missing."""
+    found = None
+    for key in path:
+        found = get(node, key)
+        if found is None:
+            return None
+        node = found[1]
+    return found
+
+
 def duplicate_keys(root: Any) -> Iterator[DuplicateKey]:
     """Repeated keys in any mapping (each node visited once, aliases included)."""
     for _, repeated in mappings_with_duplicate_keys(root):
