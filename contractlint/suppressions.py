@@ -61,6 +61,8 @@ from contractlint.diagnostics import Diagnostic, Fix
 from contractlint.source import PYTHON_LINE_BREAK, SourceFile, line_starts
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from contractlint.flow.model import Flow, Task
     from contractlint.python.code import PythonCode
 
@@ -301,24 +303,7 @@ def python_comments(text: str) -> PythonComments:
                     _span_lines(line_map, ends_inside, first, token.end[0])
     except (tokenize.TokenError, SyntaxError):
         pass  # the code does not parse (CL003 says where); what was read still counts
-    # Backslash continuations: every line of the logical line maps to its last one.
-    number = 1
-    while number <= len(lines):
-        first = number
-        while number <= len(lines) and number not in ends_inside and lines[number - 1].endswith("\\"):
-            number += 1
-        if number > first and number <= len(lines):
-            target = line_map.get(number, number)
-            for continued in range(first, number):
-                line_map[continued] = target
-        number += 1
-    # A string that starts on a continued line: follow the chain to the final line.
-    for line, target in list(line_map.items()):
-        seen = {line}
-        while target in line_map and target not in seen:
-            seen.add(target)
-            target = line_map[target]
-        line_map[line] = target
+    _map_continuations(line_map, ends_inside, len(lines), lambda number: lines[number - 1].endswith("\\"))
     return PythonComments(comments, line_map)
 
 
@@ -371,12 +356,20 @@ def noqa_comments(code: PythonCode) -> PythonComments:
         if node.end_lineno > node.lineno:
             for first, last in _literal_lines(code, node):
                 _span_lines(line_map, ends_inside, first, last)
-    # Backslash continuations: every line of the logical line maps to its last one.
-    count = len(code.line_starts)
+    _map_continuations(line_map, ends_inside, len(code.line_starts),
+                       lambda number: _continues(code, number, comment_start))
+    return PythonComments(comments, line_map)
+
+
+def _map_continuations(line_map: dict[int, int], ends_inside: set[int], count: int,
+                       continues: Callable[[int], bool]) -> None:
+    """Backslash continuations: every line of a logical line maps to its last one (a
+    line whose break is inside a string or comment does not continue); then a string
+    that starts on a continued line follows the chain to the final line."""
     number = 1
     while number <= count:
         first = number
-        while number <= count and number not in ends_inside and _continues(code, number, comment_start):
+        while number <= count and number not in ends_inside and continues(number):
             number += 1
         if number > first and number <= count:
             target = line_map.get(number, number)
@@ -389,7 +382,6 @@ def noqa_comments(code: PythonCode) -> PythonComments:
             seen.add(target)
             target = line_map[target]
         line_map[line] = target
-    return PythonComments(comments, line_map)
 
 
 def _continues(code: PythonCode, line: int, comment_start: Any) -> bool:
