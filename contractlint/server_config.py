@@ -12,7 +12,7 @@ read here; it never reads files or knows about configuration.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,37 +50,49 @@ def load_global_defaults(paths: Sequence[Path], root: Path | None = None) -> tup
     found: list[PluginDefault] = []
     for path in paths:
         shown = display_path(path) if root is None else relative_to_root(path, root)
-        try:
-            source = SourceFile.from_bytes(shown, read_file(path), syntax="yaml")
-        except UnreadablePath as error:
-            raise ConfigError(f"cannot read plugin-defaults file {path}: {error.reason}") from error
-        except UndecodableFile as error:
-            raise ConfigError(f"plugin-defaults file {path} is not UTF-8 text: {error}") from error
-        found.extend(_server_defaults(source, 0))
+        found.extend(_server_defaults(_read(path, shown, "plugin-defaults"), 0))
     return tuple(found)
 
 
 def _server_defaults(source: SourceFile, line_offset: int) -> list[PluginDefault]:
-    try:
-        documents = yn.compose_documents(source)
-    except yn.YamlError as error:
-        raise ConfigError(
-            f"plugin-defaults file {source.path}:{error.line + line_offset}:{error.column}: "
-            f"YAML does not parse: {error.message}"
-        ) from error
     found: list[PluginDefault] = []
-    for root in documents:
+    for root in _documents(source, line_offset, "plugin-defaults"):
         for path in SERVER_DEFAULT_PATHS:
             found.extend(plugin_default_entries(lookup_config(root, path), source, "global", line_offset))
-        for node in yn.walk(root):
-            embedded = yn.get(node, "KESTRA_CONFIGURATION")
-            if embedded and yn.is_string(embedded[1]):
-                value_node = embedded[1]
-                inner = SourceFile(path=source.path, text=value_node.value, syntax="yaml")
-                # A block scalar's content starts on the line after its indicator.
-                offset = value_node.start_mark.line + (1 if value_node.style in ("|", ">") else 0)
-                found.extend(_server_defaults(inner, line_offset + offset))
+        for inner, offset in _embedded_configurations(source, root, line_offset):
+            found.extend(_server_defaults(inner, offset))
     return found
+
+
+def _read(path: Path, shown: str, what: str) -> SourceFile:
+    """The ``what`` file (``plugin-defaults``, ``policies``) at ``path``, named ``shown``."""
+    try:
+        return SourceFile.from_bytes(shown, read_file(path), syntax="yaml")
+    except UnreadablePath as error:
+        raise ConfigError(f"cannot read {what} file {path}: {error.reason}") from error
+    except UndecodableFile as error:
+        raise ConfigError(f"{what} file {path} is not UTF-8 text: {error}") from error
+
+
+def _documents(source: SourceFile, line_offset: int, what: str) -> list[Any]:
+    try:
+        return yn.compose_documents(source)
+    except yn.YamlError as error:
+        raise ConfigError(
+            f"{what} file {source.path}:{error.line + line_offset}:{error.column}: YAML does not parse: {error.message}"
+        ) from error
+
+
+def _embedded_configurations(source: SourceFile, root: Any, line_offset: int) -> Iterator[tuple[SourceFile, int]]:
+    """The server configurations a compose file holds in ``KESTRA_CONFIGURATION``
+    values, each with the line offset of its first line in the file."""
+    for node in yn.walk(root):
+        embedded = yn.get(node, "KESTRA_CONFIGURATION")
+        if embedded and yn.is_string(embedded[1]):
+            value_node = embedded[1]
+            # A block scalar's content starts on the line after its indicator.
+            offset = value_node.start_mark.line + (1 if value_node.style in ("|", ">") else 0)
+            yield SourceFile(path=source.path, text=value_node.value, syntax="yaml"), line_offset + offset
 
 
 def lookup_config(node: Any, path: tuple[str, ...]) -> Any:
@@ -108,13 +120,7 @@ def load_policies(entries: Sequence[tuple[Path, str | None]], root: Path) -> tup
     configuration's folder), as the configuration does."""
     found: list[PolicyRule] = []
     for path, namespace in entries:
-        shown = relative_to_root(path, root)
-        try:
-            source = SourceFile.from_bytes(shown, read_file(path), syntax="yaml")
-        except UnreadablePath as error:
-            raise ConfigError(f"cannot read policies file {path}: {error.reason}") from error
-        except UndecodableFile as error:
-            raise ConfigError(f"policies file {path} is not UTF-8 text: {error}") from error
+        source = _read(path, relative_to_root(path, root), "policies")
         rules, policies = _file_rules(source, 0, namespace)
         if policies == 0:
             raise ConfigError(
@@ -127,15 +133,9 @@ def load_policies(entries: Sequence[tuple[Path, str | None]], root: Path) -> tup
 
 def _file_rules(source: SourceFile, line_offset: int, namespace: str | None) -> tuple[list[PolicyRule], int]:
     """(rules, number of policies) of one file or embedded configuration."""
-    try:
-        documents = yn.compose_documents(source)
-    except yn.YamlError as error:
-        raise ConfigError(
-            f"policies file {source.path}:{error.line + line_offset}:{error.column}: YAML does not parse: {error.message}"
-        ) from error
     rules: list[PolicyRule] = []
     policies = 0
-    for root in documents:
+    for root in _documents(source, line_offset, "policies"):
         static = lookup_config(root, ("kestra", "policies"))
         bodies: list[tuple[str | None, Any, bool]] = []
         if static is not None:
@@ -150,15 +150,10 @@ def _file_rules(source: SourceFile, line_offset: int, namespace: str | None) -> 
         for key, body, is_static in bodies:
             rules.extend(_policy_rules(source, body, key, is_static, namespace, line_offset))
             policies += 1
-        for node in yn.walk(root):
-            embedded = yn.get(node, "KESTRA_CONFIGURATION")
-            if embedded and yn.is_string(embedded[1]):
-                value_node = embedded[1]
-                inner = SourceFile(path=source.path, text=value_node.value)
-                offset = value_node.start_mark.line + (1 if value_node.style in ("|", ">") else 0)
-                more, count = _file_rules(inner, line_offset + offset, namespace)
-                rules.extend(more)
-                policies += count
+        for inner, offset in _embedded_configurations(source, root, line_offset):
+            more, count = _file_rules(inner, offset, namespace)
+            rules.extend(more)
+            policies += count
     return rules, policies
 
 
