@@ -56,32 +56,6 @@ MAX_MESSAGE = 4_000  # characters; longer messages are cut (ours are one line)
 MAX_FULL_DESCRIPTION = 1_024  # GitHub's limit for fullDescription.text
 LEVELS = {"error": "error", "warning": "warning", "info": "note", "note": "note"}
 
-# How often a rule's finding is a real problem (GitHub sorts alerts by it): exact
-# syntax- and pattern-level checks are very high; checks that reason about what code
-# does at run time, or match names, are lower.
-PRECISION = {
-    "CL000": "very-high", "CL001": "very-high", "CL002": "very-high", "CL003": "very-high",
-    "CL101": "very-high", "CL102": "very-high", "CL103": "very-high",
-    "CL201": "very-high", "CL202": "very-high", "CL203": "high",
-    "CL301": "medium", "CL302": "high",
-    "CL401": "high", "CL402": "medium", "CL403": "high",
-    "CL501": "medium", "CL900": "very-high",
-}
-DEFAULT_PRECISION = "high"
-# GitHub's severity of a non-security problem: error (breaks at run time or cannot be
-# checked), warning (a likely defect), recommendation (structure and hygiene).
-PROBLEM_SEVERITY = {
-    "CL000": "error", "CL001": "error", "CL002": "error", "CL003": "error",
-    "CL101": "recommendation", "CL102": "recommendation", "CL103": "warning",
-    "CL201": "warning", "CL202": "warning", "CL203": "error",
-    "CL301": "warning", "CL302": "warning",
-    "CL401": "recommendation", "CL402": "warning", "CL403": "error",
-    "CL501": "warning", "CL900": "recommendation",
-}
-DEFAULT_PROBLEM_SEVERITY = "warning"
-# GitHub's security severity (CVSS-like, 0.0-10.0; 7.0-8.9 is "high") of the rules
-# tagged `security`: a literal secret in a flow is a leaked credential.
-SECURITY_SEVERITY = {"CL403": "8.0"}
 # A finding graded by its rule (CL103: what a Pebble expression splices into code) is
 # placed by its grade, not only its rule: the result's `level` (what GitHub shows for
 # an alert), its `rank` (0-100, SARIF's priority), and properties naming the grade and,
@@ -153,16 +127,16 @@ def rule_descriptors(options: ReportOptions | None = None) -> list[dict]:
         if rule.options:
             configuration["parameters"] = {name: schema.get("default") for name, schema in rule.options.items()}
         tags = _tags(str(rule.contract))
-        if rule.code in SECURITY_SEVERITY and "security" not in tags:
+        if rule.security_severity is not None and "security" not in tags:
             tags.append("security")
         properties: dict = {
             "tags": tags,
             "contract": str(rule.contract),
-            "precision": PRECISION.get(rule.code, DEFAULT_PRECISION),
-            "problem.severity": PROBLEM_SEVERITY.get(rule.code, DEFAULT_PROBLEM_SEVERITY),
+            "precision": rule.precision,
+            "problem.severity": rule.problem_severity,
         }
-        if rule.code in SECURITY_SEVERITY:
-            properties["security-severity"] = SECURITY_SEVERITY[rule.code]
+        if rule.security_severity is not None:
+            properties["security-severity"] = rule.security_severity
         if rule.fix is not None:
             properties["fix"] = rule.fix
         text, markdown = full_description(what)

@@ -70,6 +70,14 @@ class Rule:
     # JSON Schema properties of `[tool.contractlint.rules.<CODE>]`, each with a default.
     options: ClassVar[dict[str, dict[str, Any]]] = {}
     fix: ClassVar[str | None] = None  # "safe", "unsafe", "sometimes" or None: what `rule` shows
+    # For code scanning (SARIF): how often a finding is a real problem (exact syntax and
+    # pattern checks "very-high"; checks that reason about run time or match names lower),
+    # GitHub's severity of a non-security problem ("error": breaks at run time or cannot
+    # be checked; "warning": a likely defect; "recommendation": structure and hygiene), and
+    # the CVSS-like security severity of a rule about security.
+    precision: ClassVar[str] = "high"
+    problem_severity: ClassVar[str] = "warning"
+    security_severity: ClassVar[str | None] = None
     default_enabled: ClassVar[bool] = True
     # The Kestra versions the rule applies to (``contractlint.target``): from
     # ``kestra_min`` on (None: every version). ``kestra_opt_in``: what it reports is

@@ -302,6 +302,7 @@ class EnvFinding:
 
 class RedundantEnv(Rule):
     code = "CL401"
+    problem_severity = "recommendation"
     name = "redundant-env"
     contract = "2"
     summary = "A task env key that a matching plugin default already provides (duplicate, overridden by a forced default, or shadowing it)"
@@ -809,6 +810,7 @@ def _message(finding: EnvFinding, task: Task) -> str:
 
 class CredentialEnv(Rule):
     code = "CL402"
+    precision = "medium"
     name = "credential-env"
     contract = "2"
     summary = "A credential or shared runtime value set in a task's env instead of in plugin defaults"
@@ -1151,6 +1153,8 @@ def secret_spans(flow: Flow) -> tuple[Span, ...]:
 
 class HardcodedSecret(Rule):
     code = "CL403"
+    problem_severity = "error"
+    security_severity = "8.0"
     name = "hardcoded-secret"
     contract = "security"
     summary = "A secret written into the flow: a literal value for a secret env key or a secret property"

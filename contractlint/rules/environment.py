@@ -222,6 +222,7 @@ def with_line_breaks(code: PythonCode, offset: int, content: str) -> str:
 
 class EnvironDefault(Rule):
     code = "CL201"
+    precision = "very-high"
     name = "environ-default"
     contract = "4"
     summary = "An environment variable read with a default: os.environ.get(K, d), os.getenv(K, d), ... or d"
@@ -390,6 +391,7 @@ expression contains Pebble.
 
 class EnvironGet(Rule):
     code = "CL202"
+    precision = "very-high"
     name = "environ-get"
     contract = "4"
     summary = "os.environ.get(K) / os.getenv(K) without a default: None when the variable is missing"
@@ -494,6 +496,7 @@ behaviour for code that handles `None`.
 
 class EnvNotProvided(Rule):
     code = "CL203"
+    problem_severity = "error"
     name = "env-not-provided"
     contract = "2, 4"  # the variable nobody provides (2) is the KeyError of contract 4
     summary = "Inline Python (or the project function it calls) reads os.environ[K] but the task is not given K"

@@ -138,6 +138,7 @@ def _is_lookup(code: PythonCode, node: ast.AST) -> bool:
 
 class FallbackOr(Rule):
     code = "CL301"
+    precision = "medium"
     name = "fallback-or"
     contract = "3"
     summary = "A call, attribute or subscript that falls back to a hard-coded literal with `or`"

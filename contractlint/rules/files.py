@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 class UnreadableFile(Rule):
     code = "CL000"
+    precision = "very-high"
+    problem_severity = "error"
     name = "unreadable-file"
     contract = "—"
     summary = "A file that cannot be read or decoded as UTF-8 text"
@@ -67,6 +69,8 @@ tasks:
 
 class YamlSyntax(Rule):
     code = "CL001"
+    precision = "very-high"
+    problem_severity = "error"
     name = "yaml-syntax"
     contract = "—"
     summary = "A YAML file that does not parse, or a flow with a repeated mapping key"
@@ -124,6 +128,8 @@ tasks:
 
 class FlowStructure(Rule):
     code = "CL002"
+    precision = "very-high"
+    problem_severity = "error"
     name = "flow-structure"
     contract = "—"
     summary = "A flow that breaks Kestra's structure: missing keys, tasks without id or type, invalid or duplicate ids"
@@ -720,6 +726,8 @@ def _first_key_span(flow: Flow, node: Any) -> Span:
 
 class PythonSyntax(Rule):
     code = "CL003"
+    precision = "very-high"
+    problem_severity = "error"
     name = "python-syntax"
     contract = "—"
     summary = "Python — a module, or an inline script after Pebble masking — that does not parse"

@@ -56,6 +56,7 @@ def reads_outputs(pebble: PebbleSpan) -> bool:
 
 class OutputsHandoff(Rule):
     code = "CL501"
+    precision = "medium"
     name = "outputs-handoff"
     contract = "5"
     summary = "A Subflow / ForEachItem input fed from `{{ outputs.… }}`: a payload piped between stages"

@@ -49,6 +49,8 @@ def code_line_count(text: str) -> int:
 
 class InlineScriptTooLong(Rule):
     code = "CL101"
+    precision = "very-high"
+    problem_severity = "recommendation"
     name = "inline-script-too-long"
     contract = "1"
     summary = "Inline Python with too many code lines (15 or more by default)"
@@ -158,6 +160,8 @@ function keeps the logic where tools and people can read it.
 
 class InlineScriptLogic(Rule):
     code = "CL102"
+    precision = "very-high"
+    problem_severity = "recommendation"
     name = "inline-script-logic"
     contract = "1"
     summary = "A def, class, for, while or try in inline Python: logic that belongs in a module"
@@ -441,6 +445,7 @@ _FIX_EXAMPLES = [
 
 class TemplateInScript(Rule):
     code = "CL103"
+    precision = "very-high"
     name = "template-in-script"
     contract = "1"
     summary = "A Pebble expression or tag inside inline Python: a value spliced into source code"

@@ -15,6 +15,8 @@ _SCRIPT_TASK = "  - id: transform\n    type: io.kestra.plugin.scripts.python.Scr
 
 class UnusedNoqa(Rule):
     code = "CL900"
+    precision = "very-high"
+    problem_severity = "recommendation"
     name = "unused-noqa"
     contract = "—"
     summary = "A `# noqa: CODE` comment whose code suppresses nothing there (off by default)"
