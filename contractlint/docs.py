@@ -364,14 +364,7 @@ def rule_json(rule: type[Rule]) -> dict[str, Any]:
         return data
 
     return {
-        "code": rule.code,
-        "name": rule.name,
-        "contract": rule.contract,
-        "summary": rule.summary,
-        "remedy": remedy(rule.code),
-        "fix": rule.fix,
-        "default_enabled": rule.default_enabled,
-        "kestra_min": ".".join(map(str, rule.kestra_min)) if rule.kestra_min is not None else None,
+        **_rule_head(rule),
         "kestra_opt_in": rule.kestra_opt_in,
         "kestra_targets": rule_targets(rule),
         "options": {name: dict(schema) for name, schema in rule.options.items()},
@@ -444,8 +437,8 @@ def rule_text(rule: type[Rule], style: Callable[..., str] | None = None) -> str:
 # -- listings --------------------------------------------------------------------------------------
 
 
-def rule_listing_json(rule: type[Rule]) -> dict[str, Any]:
-    """One rule as `contractlint rules --format json` lists it."""
+def _rule_head(rule: type[Rule]) -> dict[str, Any]:
+    """What a rule's entry starts with, in `rule --format json` and in `rules` listings."""
     return {
         "code": rule.code,
         "name": rule.name,
@@ -455,6 +448,13 @@ def rule_listing_json(rule: type[Rule]) -> dict[str, Any]:
         "fix": rule.fix,
         "default_enabled": rule.default_enabled,
         "kestra_min": ".".join(map(str, rule.kestra_min)) if rule.kestra_min is not None else None,
+    }
+
+
+def rule_listing_json(rule: type[Rule]) -> dict[str, Any]:
+    """One rule as `contractlint rules --format json` lists it."""
+    return {
+        **_rule_head(rule),
         "options": {name: schema.get("default") for name, schema in rule.options.items()},
     }
 
