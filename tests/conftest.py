@@ -16,6 +16,15 @@ CORPUS = SHARED / "corpus" / "kestra-blueprints" / "flows"
 SARIF_SCHEMA = SHARED / "schemas" / "sarif-schema-2.1.0.json"
 
 
+def write(root: Path, name: str, content: str | bytes) -> Path:
+    """Write ``content`` (text as UTF-8, exactly: no newline translation) to ``root/name``,
+    with the folders it needs."""
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return path
+
+
 @pytest.fixture
 def corpus() -> Path:
     if not CORPUS.is_dir():

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import run_cli, write
 
 from contractlint import baseline
 from contractlint.config import ConfigError
@@ -24,13 +24,6 @@ WHILE = "'while' loop in inline script; move the logic into a module function"
 def task(name: str, *script: str) -> str:
     body = "".join(f"      {line}\n" for line in script)
     return f"  - id: {name}\n    type: io.kestra.plugin.scripts.python.Script\n    script: |\n{body}"
-
-
-def write(root: Path, name: str, text: str) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture

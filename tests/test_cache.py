@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_cli
+from conftest import REPO, run_cli, write
 from contractlint import cache as cache_module
 from contractlint.engine import Linter
 
@@ -56,13 +56,6 @@ tasks:
 """
 MODULE = 'import os\n\n\ndef run():\n    return os.environ["API_TOKEN"]\n'
 ETL = 'import os\n\nprint(os.environ["TABLE"])\n'
-
-
-def write(root: Path, name: str, content: str) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content, encoding="utf-8")
-    return path
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
-from conftest import REPO
+from conftest import REPO, write
 from contractlint import __version__
 
 FIXTURES = REPO / "flows_fixtures"
@@ -16,13 +16,6 @@ SCRIPT_FLOW = (
     "    type: io.kestra.plugin.scripts.python.Script\n    script: |\n"
     "      import os\n      données = os.environ['ROWS']\n      for ligne in données:\n          print('✓', ligne)\n"
 )
-
-
-def write(root: Path, name: str, content: str | bytes) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-    return path
 
 
 def test_version(cli, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import write
 from contractlint.config import CommandLine, settings_from_table
 from contractlint.flow import yaml_nodes as yn
 from contractlint.flow.model import build_flow, document_extents, is_flow_root, is_placeholder
@@ -18,13 +19,6 @@ from contractlint.python.inline import Include, include_of, inline_python
 from contractlint.python.pebble import find_pebble, mask
 from contractlint.runner import build_linter
 from contractlint.source import SourceFile
-
-
-def write(root: Path, name: str, content: str) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content.encode("utf-8"))
-    return path
 
 
 def flows_of(text: str):

@@ -9,18 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import write
 from contractlint.config import CommandLine, settings_from_table, validate_table
 from contractlint.runner import build_linter
 
 CL2 = ("CL201", "CL202", "CL203")
 SCRIPT = "io.kestra.plugin.scripts.python.Script"
-
-
-def write(root: Path, name: str, content: str | bytes) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-    return path
 
 
 def lint(root: Path, target: str, files: dict[str, str | bytes], config: dict | None = None,

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import write
 from contractlint.flow import yaml_nodes as yn
 from contractlint.source import SourceFile
 
@@ -265,13 +266,6 @@ if __name__ == "__main__":
     for event in generate(int("{{ inputs.count }}"), "{{ inputs.seed }}"):
         handle(event)
     print(f"processed {processed} events")'''
-
-
-def write(root: Path, name: str, content: str | bytes) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-    return path
 
 
 def project(tmp_path: Path, flow_text: str, config: str = "") -> Path:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, write
 from contractlint.rules.handoff import is_identifier_name, outputs_path
 from contractlint.python.pebble import env_name_for, pebble_value_path
 
@@ -33,13 +33,6 @@ HANDOFF = (
     "stages hand off through the database keyed by an identifier, not through outputs; write the data to the "
     "database and pass its id (an input named like `*_id`)"
 )
-
-
-def write(root: Path, name: str, content: str) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content.encode("utf-8"))
-    return path
 
 
 def spanned_text(path: Path, item: dict) -> str:

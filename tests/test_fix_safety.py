@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import write
 from contractlint.config import CommandLine, settings_from_table
 from contractlint.diagnostics import Diagnostic, Edit, Fix, Span
 from contractlint.fixes import DRIFTED, EditTrail, apply_edits
@@ -27,13 +28,6 @@ MODULE = 'import os\nv = os.getenv("A")\n'
 FIXED = 'import os\nv = os.environ["A"]\n'
 # `os.environ[k for k in "AB"]` is not Python: CL202's fix of line 2 would not parse.
 UNPARSABLE_FIX = 'import os\nA = os.environ.get(k for k in "AB")\nB = os.getenv("B")\n'
-
-
-def write(root: Path, name: str, content: str | bytes) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-    return path
 
 
 def made_up(start: int, end: int, content: str, expected: str | None, code: str = "CL998") -> Diagnostic:

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import write
 from contractlint.config import CommandLine, settings_from_table
 from contractlint.diagnostics import Diagnostic, Edit, Fix, Span
 from contractlint.fixes import apply_edits, select_fixes
@@ -61,13 +62,6 @@ tasks:
       run(os.environ["CHANNEL_UUID"], os.environ['BATCH'])  # é €
     # a comment after the script
 """
-
-
-def write(root: Path, name: str, content: str | bytes) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-    return path
 
 
 # -- the command line -----------------------------------------------------------------------

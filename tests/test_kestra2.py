@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO  # noqa: F401 - the shared test helpers live there
+from conftest import REPO, write  # noqa: F401 - the shared test helpers live there
 
 FLOW = """id: load_orders
 namespace: company.sales
@@ -43,13 +43,6 @@ rules:
         API_TOKEN: "{{ secret('API_TOKEN') }}"
         DB_URL: "{{ secret('DB_URL') }}"
 """
-
-
-def write(root: Path, name: str, content: str | bytes) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-    return path
 
 
 def lines(result) -> list[str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import write
 from contractlint.config import CommandLine, settings_from_table
 from contractlint.flow import yaml_nodes as yn
 from contractlint.runner import build_linter, fix_text
@@ -20,13 +21,6 @@ LOG = "io.kestra.plugin.core.log.Log"
 SHELL = "io.kestra.plugin.scripts.shell.Commands"
 YAML_BREAKS = ["\n", "\r\n", "\r", "\x85", "\u2028", "\u2029"]
 PYTHON_BREAKS = ["\n", "\r\n", "\r"]
-
-
-def write(root: Path, name: str, data: bytes) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
 
 
 def linter(tmp_path: Path, *codes: str):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import write
 from contractlint.flow import yaml_nodes as yn
 from contractlint.rules.inline_scripts import TemplateInScript
 from contractlint.rules.pebble_env import grade_expression, references
@@ -26,13 +27,6 @@ SCRIPT = "io.kestra.plugin.scripts.python.Script"
 def flow(script: str, inputs: str = "", task: str = "") -> str:
     body = "".join(f"      {line}\n" for line in script.split("\n"))
     return f"id: etl\nnamespace: company.team\n{inputs}tasks:\n  - id: load\n    type: {SCRIPT}\n{task}    script: |\n{body}"
-
-
-def write(root: Path, name: str, content: str) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content.encode("utf-8"))
-    return path
 
 
 # -- every fixed example re-lints clean of what it fixed ----------------------------------------------

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, write
 from contractlint.diagnostics import Span
 from contractlint.python.code import PythonSyntaxError, module_code
 from contractlint.python.environ import env_facts
@@ -25,13 +25,6 @@ SCRIPT = "io.kestra.plugin.scripts.python.Script"
 
 def code_of(text: str):
     return module_code(SourceFile.from_bytes("m.py", text.encode("utf-8")))
-
-
-def write(root: Path, name: str, text: str) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode("utf-8"))
-    return path
 
 
 def lint_json(cli, root: Path, *args: str) -> list[tuple]:

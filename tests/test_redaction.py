@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import write
 from contractlint.config import CommandLine, settings_from_table
 from contractlint.redaction import is_secret_name
 from contractlint.runner import build_linter
@@ -61,13 +62,6 @@ tasks:
     sql: select 1
 """
 SECRETS = [f"SECRET-{n}" for n in (*range(1, 16), 18) if n not in (9, 14)] + ["SECRET9webhook", "SECRET14bearertoken"]
-
-
-def write(root: Path, name: str, text: str) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode("utf-8"))
-    return path
 
 
 def assert_no_secret(output: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, write
 
 FLOW = """id: nightly
 namespace: company.team
@@ -52,13 +52,6 @@ per-file-ignores = { "flows/legacy/*.yaml" = ["CL1"] }
 [tool.contractlint.rules.CL101]
 max-lines = 3
 """
-
-
-def write(root: Path, name: str, content: str) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content.encode("utf-8"))
-    return path
 
 
 def realistic_repository(root: Path) -> Path:

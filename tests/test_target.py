@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import write
 from contractlint.config import CommandLine, ConfigError, settings_from_table
 from contractlint.resolver import resolve_settings
 from contractlint.target import DEFAULT_TARGET, find_pins, resolve_target
@@ -19,13 +20,6 @@ FOREACH_FLOW = (
     "        message: \"{{ taskrun.value }}\"\n"
 )
 LEGACY_FLOW = "id: legacy\nnamespace: company.team\ntasks:\n  - id: log\n    type: io.kestra.core.tasks.log.Log\n    message: hi\n"
-
-
-def write(root: Path, name: str, content: str) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content, encoding="utf-8")
-    return path
 
 
 COMPOSE = """services:
